@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { AwsError } from '../errors.js';
+import type { Services } from '../services/context.js';
+import { sagemaker } from '../services/sagemaker/index.js';
+import { handleS3, bucketFromHost } from '../services/s3/index.js';
+import { handleJson11 } from './json11.js';
+import { parseClaim, type RawRequest, type SigV4Claim } from './sigv4.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * One port, every API. Requests are told apart as AWS clients send them:
+ * X-Amz-Target → JSON 1.1 (SageMaker); `/endpoints/…` → SageMaker Runtime and
+ * `/2020-11-20/…` → Lookout for Vision (REST-JSON); SigV4 scope `s3` or a bucket in the
+ * Host name → S3 (REST-XML).
+ */
+export function createRouter(services: Services, startedAt = Date.now()) {
+  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader('Date', new Date(services.clock.now()).toUTCString());
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const raw: RawRequest = {
+      method: req.method ?? 'GET',
+      rawPath: q < 0 ? url : url.slice(0, q),
+      rawQuery: q < 0 ? '' : url.slice(q + 1),
+      headers: req.headers,
+    };
+    if (raw.rawPath === '/_slipway/health' && raw.method === 'GET') {
+      const body = JSON.stringify({ status: 'ok', version: VERSION, uptimeSeconds: (Date.now() - startedAt) / 1000 });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    let claim: SigV4Claim | undefined;
+    let claimError: AwsError | undefined;
+    try {
+      claim = parseClaim(raw);
+    } catch (e) {
+      claimError = e as AwsError;
+    }
+    const target = req.headers['x-amz-target'];
+    const hostBucket = bucketFromHost(req.headers.host);
+    if (claim?.service === 's3' || (!target && hostBucket !== undefined) || (!target && !isRestJsonPath(raw.rawPath))) {
+      return handleS3(services, req, res, raw, claim, claimError, requestId, hostBucket);
+    }
+    if (claimError) return sendJsonError(res, requestId, claimError);
+    if (target !== undefined) {
+      return handleJson11(sagemaker, services, req, res, raw, claim, requestId);
+    }
+    // REST-JSON APIs (SageMaker Runtime, Lookout for Vision) register their routes here.
+    return sendJsonError(res, requestId, new AwsError('UnknownOperationException', `No operation matches ${raw.method} ${raw.rawPath}`, 404));
+  };
+}
+
+function isRestJsonPath(path: string): boolean {
+  return path.startsWith('/endpoints/') || path.startsWith('/2020-11-20/');
+}
+
+function sendJsonError(res: ServerResponse, requestId: string, e: AwsError): void {
+  const body = JSON.stringify({ __type: e.code, message: e.message });
+  res.writeHead(e.status, {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': requestId,
+    'x-amzn-ErrorType': e.code,
+  });
+  res.end(body);
+}

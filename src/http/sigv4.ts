@@ -1,0 +1,238 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  AwsError,
+  incompleteSignature,
+  invalidSignature,
+  missingAuthToken,
+  unrecognizedClient,
+} from '../errors.js';
+
+/** What a request's SigV4 parts say before the signature is checked. */
+export interface SigV4Claim {
+  presigned: boolean;
+  accessKeyId: string;
+  shortDate: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+  /** X-Amz-Date as sent (basic ISO 8601, e.g. 20261126T131400Z). */
+  amzDate: string;
+  /** Presigned URLs only: lifetime in seconds. */
+  expires?: number;
+}
+
+export interface RawRequest {
+  method: string;
+  /** Path exactly as received, still percent-encoded, without the query. */
+  rawPath: string;
+  /** Query string exactly as received, without the '?'. */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+}
+
+const SKEW_MS = 15 * 60 * 1000;
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/** Reads the Authorization header or the presigned X-Amz-* query; undefined when the request is unsigned. */
+export function parseClaim(req: RawRequest): SigV4Claim | undefined {
+  const auth = req.headers.authorization;
+  if (auth) {
+    if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
+      throw incompleteSignature(`Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${auth}`);
+    }
+    const parts: Record<string, string> = {};
+    for (const piece of auth.slice(17).split(',')) {
+      const eq = piece.indexOf('=');
+      if (eq > 0) parts[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim();
+    }
+    const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((k) => !parts[k]);
+    if (missing.length) {
+      throw incompleteSignature(
+        missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ') + ` Authorization=${auth}`,
+      );
+    }
+    const amzDate = headerValue(req.headers['x-amz-date']);
+    if (!amzDate) {
+      throw incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    }
+    return {
+      presigned: false,
+      ...credentialScope(parts.Credential),
+      signedHeaders: parts.SignedHeaders.split(';'),
+      signature: parts.Signature,
+      amzDate,
+    };
+  }
+  if (!/(^|&)X-Amz-Signature=/.test(req.rawQuery)) return undefined;
+  const q = parseQuery(req.rawQuery);
+  const get = (k: string) => {
+    const v = q[k];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const algorithm = get('X-Amz-Algorithm');
+  const credential = get('X-Amz-Credential');
+  const amzDate = get('X-Amz-Date');
+  const signedHeaders = get('X-Amz-SignedHeaders');
+  const signature = get('X-Amz-Signature');
+  const expires = Number(get('X-Amz-Expires') ?? NaN);
+  if (algorithm !== 'AWS4-HMAC-SHA256' || !credential || !amzDate || !signedHeaders || !signature) {
+    throw incompleteSignature('AWS query-string parameters must include X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires.');
+  }
+  return {
+    presigned: true,
+    ...credentialScope(credential),
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+    amzDate,
+    expires,
+  };
+}
+
+function credentialScope(credential: string) {
+  const parts = credential.split('/');
+  if (parts.length !== 5 || parts[4] !== 'aws4_request') {
+    throw incompleteSignature(`Credential should have exactly 5 slash-separated components: ${credential}`);
+  }
+  const [accessKeyId, shortDate, region, service] = parts;
+  return { accessKeyId, shortDate, region, service };
+}
+
+const signers = new Map<string, SignatureV4>();
+function signerFor(accessKeyId: string, secretAccessKey: string, region: string, service: string): SignatureV4 {
+  const key = `${accessKeyId}\0${secretAccessKey}\0${region}\0${service}`;
+  let s = signers.get(key);
+  if (!s) {
+    s = new SignatureV4({
+      credentials: { accessKeyId, secretAccessKey },
+      region,
+      service,
+      sha256: Hash.bind(null, 'sha256'),
+      // S3 signs the path once; every other service signs it encoded twice.
+      uriEscapePath: service !== 's3',
+      applyChecksum: false,
+    });
+    signers.set(key, s);
+  }
+  return s;
+}
+
+export interface VerifyOptions {
+  credentials: Map<string, string>;
+  now: Date;
+  /** The service the route expects ('sagemaker', 'lookoutvision', 's3'). */
+  expectedService: string;
+  /** The body, when the payload hash is not in a signed x-amz-content-sha256 header. */
+  body?: Buffer;
+}
+
+/**
+ * Recomputes the signature with the AWS SDK's own signer and compares in constant time.
+ * Throws the AWS error a JSON service answers; S3 maps these to its XML codes.
+ */
+export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opts: VerifyOptions): Promise<SigV4Claim> {
+  if (!claim) throw missingAuthToken();
+  const secret = opts.credentials.get(claim.accessKeyId);
+  if (secret === undefined) throw unrecognizedClient();
+  if (claim.service !== opts.expectedService) {
+    throw invalidSignature(`Credential should be scoped to correct service: '${opts.expectedService}'. `);
+  }
+  const signingDate = parseAmzDate(claim.amzDate);
+  if (!signingDate || claim.amzDate.slice(0, 8) !== claim.shortDate) {
+    throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.shortDate}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`);
+  }
+  const now = opts.now.getTime();
+  if (claim.presigned) {
+    const expires = claim.expires ?? NaN;
+    if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) {
+      throw new AwsError('AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds', 400);
+    }
+    if (now > signingDate.getTime() + expires * 1000) {
+      throw new AwsError('AccessDenied', 'Request has expired', 403, { Expires: isoSeconds(new Date(signingDate.getTime() + expires * 1000)), ServerTime: isoSeconds(opts.now) });
+    }
+  } else if (signingDate.getTime() < now - SKEW_MS) {
+    throw invalidSignature(`Signature expired: ${claim.amzDate} is now earlier than ${basicIso(new Date(now - SKEW_MS))} (${basicIso(opts.now)} - 15 min.)`);
+  } else if (signingDate.getTime() > now + SKEW_MS) {
+    throw invalidSignature(`Signature not yet current: ${claim.amzDate} is still later than ${basicIso(new Date(now + SKEW_MS))} (${basicIso(opts.now)} + 15 min.)`);
+  }
+
+  const signed = new Set(claim.signedHeaders);
+  const headers: Record<string, string> = {};
+  for (const name of claim.signedHeaders) {
+    const v = req.headers[name];
+    if (v === undefined) throw invalidSignature();
+    headers[name] = headerValue(v) ?? '';
+  }
+  const unsignable = new Set<string>();
+  const query = parseQuery(req.rawQuery);
+  let payloadHash = headerValue(req.headers['x-amz-content-sha256']);
+  if (claim.presigned) {
+    delete query['X-Amz-Signature'];
+    // Presigned URLs never sign the payload (S3's rule; botocore and the JS SDK follow it).
+    payloadHash = 'UNSIGNED-PAYLOAD';
+  }
+  if (payloadHash === undefined) {
+    payloadHash = createHash('sha256').update(opts.body ?? Buffer.alloc(0)).digest('hex');
+  }
+  headers['x-amz-content-sha256'] ??= payloadHash;
+  if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
+  if (claim.presigned || !signed.has('x-amz-date')) unsignable.add('x-amz-date');
+
+  const signer = signerFor(claim.accessKeyId, secret, claim.region, claim.service);
+  const out = await signer.sign(
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: headers.host ?? '',
+      path: req.rawPath,
+      query,
+      headers,
+    },
+    { signingDate, signableHeaders: signed, unsignableHeaders: unsignable },
+  );
+  const expected = /Signature=([0-9a-f]{64})$/.exec(String(out.headers.authorization))?.[1] ?? '';
+  const a = Buffer.from(expected);
+  const b = Buffer.from(claim.signature);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw invalidSignature();
+  return claim;
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** RFC 3986 query parsing (a '+' stays a '+', unlike URLSearchParams). */
+export function parseQuery(raw: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  if (!raw) return out;
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const k = safeDecode(eq < 0 ? pair : pair.slice(0, eq));
+    const v = eq < 0 ? '' : safeDecode(pair.slice(eq + 1));
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function parseAmzDate(s: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+const basicIso = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
+const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}/, '');

@@ -1,0 +1,4 @@
+
+export class LocalObjectStore {
+  constructor(readonly root: string) {}
+}

@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createRouter } from './http/router.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { LocalObjectStore } from './objects/local-fs.js';
+import type { Services } from './services/context.js';
+
+export interface Slipway {
+  server: Server;
+  services: Services;
+  /** The URL clients use, e.g. http://127.0.0.1:7070 */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store and object store under the data directory and listens. */
+export async function startSlipway(config: Config, log: Logger): Promise<Slipway> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = new SqliteStore(join(config.dataDir, 'slipway.db'));
+  const objects = new LocalObjectStore(join(config.dataDir, "s3")) as unknown as Services["objects"];
+  const services: Services = {
+    config,
+    store,
+    objects,
+    clock: { now: () => Date.now() },
+    ids: { uuid: () => randomUUID() },
+    log,
+  };
+  const route = createRouter(services);
+  const server = createServer((req, res) => {
+    route(req, res).catch((err) => {
+      log.error({ err }, 'unhandled request failure');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    services,
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => {
+          store.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

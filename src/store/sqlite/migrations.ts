@@ -1,0 +1,33 @@
+import type Database from 'better-sqlite3';
+
+/** Versioned schema migrations; `user_version` records how far a database has come. */
+const MIGRATIONS: string[] = [
+  // 1: resources of every kind, their tags, and named counters.
+  `CREATE TABLE resources (
+     account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,
+     name_key TEXT NOT NULL, name TEXT NOT NULL, arn TEXT NOT NULL,
+     created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL,
+     status TEXT, parent TEXT, data TEXT NOT NULL,
+     PRIMARY KEY (account, region, kind, name_key)
+   ) WITHOUT ROWID;
+   CREATE INDEX resources_by_created ON resources (account, region, kind, created_at, name_key);
+   CREATE INDEX resources_by_modified ON resources (account, region, kind, modified_at, name_key);
+   CREATE INDEX resources_by_status ON resources (account, region, kind, status, name_key);
+   CREATE INDEX resources_by_parent ON resources (account, region, kind, parent, created_at, name_key);
+   CREATE TABLE tags (arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));
+   CREATE TABLE sequences (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
+     PRIMARY KEY (account, region, name));`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this Slipway (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The state repository. Operation code talks only to this interface; `sqlite/` is the
+ * embedded default and a PostgreSQL implementation can sit beside it. Every method is
+ * atomic on its own; `update` runs its (synchronous, pure) mutation under the row's lock.
+ */
+export interface Scope {
+  account: string;
+  region: string;
+}
+
+export interface Resource<T = unknown> {
+  kind: string;
+  /** The name as the user wrote it. Look-ups are case-insensitive, as SageMaker's are. */
+  name: string;
+  arn: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  modifiedAt: number;
+  status?: string;
+  /** Optional grouping key (e.g. the model package group of a version). */
+  parent?: string;
+  data: T;
+}
+
+export type SortKey = 'name' | 'created' | 'modified' | 'status';
+
+export interface ListQuery {
+  nameContains?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+  modifiedAfter?: number;
+  modifiedBefore?: number;
+  status?: string;
+  parent?: string;
+  sortBy: SortKey;
+  descending: boolean;
+  limit: number;
+  /** Opaque cursor from a previous page (already checked by `decodeCursor`). */
+  after?: Cursor;
+}
+
+/** Keyset position: the last row's sort value and name key. */
+export interface Cursor {
+  v: string | number;
+  n: string;
+}
+
+export interface Page<T> {
+  items: Resource<T>[];
+  next?: Cursor;
+}
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface Store {
+  /** Inserts a new resource; false when one of that kind and name exists in the scope. */
+  insert<T>(scope: Scope, row: Resource<T>): Promise<boolean>;
+  get<T>(scope: Scope, kind: string, name: string): Promise<Resource<T> | undefined>;
+  /**
+   * Reads, mutates and writes one row atomically. `mutate` returns the new row or
+   * undefined to leave it unchanged; it may throw to abort (nothing is written).
+   */
+  update<T>(
+    scope: Scope,
+    kind: string,
+    name: string,
+    mutate: (row: Resource<T>) => Resource<T> | undefined,
+  ): Promise<Resource<T> | undefined>;
+  /** Deletes a resource and its tags; false when it did not exist. */
+  delete(scope: Scope, kind: string, name: string): Promise<boolean>;
+  list<T>(scope: Scope, kind: string, query: ListQuery): Promise<Page<T>>;
+  /** All resources of a kind (for controllers resuming after a restart). */
+  scan<T>(kind: string): Promise<Array<Resource<T> & Scope>>;
+  /** Next value of a named counter, starting at 1 (e.g. model package versions). */
+  nextSequence(scope: Scope, name: string): Promise<number>;
+
+  /** Adds or overwrites tags; refuses (throws) past `max` tags in total. */
+  addTags(arn: string, tags: Tag[], max: number): Promise<void>;
+  listTags(arn: string): Promise<Tag[]>;
+  deleteTags(arn: string, keys: string[]): Promise<void>;
+
+  close(): void;
+}
