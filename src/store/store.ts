@@ -56,8 +56,12 @@ export interface Tag {
 }
 
 export interface Store {
-  /** Inserts a new resource; false when one of that kind and name exists in the scope. */
-  insert<T>(scope: Scope, row: Resource<T>): Promise<boolean>;
+  /**
+   * Inserts a new resource, and its initial tags in the same transaction (a create that
+   * is refused leaves no tags behind); false when one of that kind and name exists in the
+   * scope.
+   */
+  insert<T>(scope: Scope, row: Resource<T>, tags?: Tag[]): Promise<boolean>;
   get<T>(scope: Scope, kind: string, name: string): Promise<Resource<T> | undefined>;
   /**
    * Reads, mutates and writes one row atomically. `mutate` returns the new row or
@@ -77,10 +81,21 @@ export interface Store {
   /** Next value of a named counter, starting at 1 (e.g. model package versions). */
   nextSequence(scope: Scope, name: string): Promise<number>;
 
-  /** Adds or overwrites tags; refuses (throws) past `max` tags in total. */
+  /**
+   * Adds or overwrites tags atomically; refuses with `TagLimitError` (nothing written)
+   * when the resource would hold more than `max` tags in total.
+   */
   addTags(arn: string, tags: Tag[], max: number): Promise<void>;
+  /** Tags in the order they were first added. */
   listTags(arn: string): Promise<Tag[]>;
   deleteTags(arn: string, keys: string[]): Promise<void>;
 
   close(): void;
+}
+
+/** Thrown by `addTags` (and nothing written) when tags would exceed the limit. */
+export class TagLimitError extends Error {
+  constructor(readonly total: number) {
+    super(`tag limit exceeded: ${total}`);
+  }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Cursor, ListQuery, Page, Resource, Scope, SortKey, Store, Tag } from '../store.js';
+import { TagLimitError, type Cursor, type ListQuery, type Page, type Resource, type Scope, type SortKey, type Store, type Tag } from '../store.js';
 import { migrate } from './migrations.js';
 
 // Plain columns so that ORDER BY walks an index; only status can be NULL.
@@ -65,20 +65,26 @@ export class SqliteStore implements Store {
     };
   }
 
-  async insert<T>(scope: Scope, r: Resource<T>): Promise<boolean> {
-    const info = this.stmt.insert.run({
-      ...scope,
-      kind: r.kind,
-      nameKey: r.name.toLowerCase(),
-      name: r.name,
-      arn: r.arn,
-      createdAt: r.createdAt,
-      modifiedAt: r.modifiedAt,
-      status: r.status ?? null,
-      parent: r.parent ?? null,
-      data: JSON.stringify(r.data),
-    });
-    return info.changes === 1;
+  async insert<T>(scope: Scope, r: Resource<T>, tags?: Tag[]): Promise<boolean> {
+    return this.db.transaction(() => {
+      const info = this.stmt.insert.run({
+        ...scope,
+        kind: r.kind,
+        nameKey: r.name.toLowerCase(),
+        name: r.name,
+        arn: r.arn,
+        createdAt: r.createdAt,
+        modifiedAt: r.modifiedAt,
+        status: r.status ?? null,
+        parent: r.parent ?? null,
+        data: JSON.stringify(r.data),
+      });
+      if (info.changes !== 1) return false;
+      // A leftover tag set under this ARN cannot exist (delete removes tags), but start clean anyway.
+      this.stmt.tagDeleteAll.run(r.arn);
+      for (const t of tags ?? []) this.stmt.tagUpsert.run(r.arn, t.Key, t.Value);
+      return true;
+    })();
   }
 
   async get<T>(scope: Scope, kind: string, name: string): Promise<Resource<T> | undefined> {
@@ -139,7 +145,10 @@ export class SqliteStore implements Store {
     const cmp = q.descending ? '<' : '>';
     if (q.after) {
       // Keyset paging: stable under concurrent inserts and as cheap on page 1000 as on page 1.
-      where.push(`(${col} ${cmp} @afterV OR (${col} = @afterV AND name_key ${cmp} @afterN))`);
+      // The row-value comparison is what lets SQLite seek the index to the cursor
+      // (`SEARCH … USING INDEX resources_by_created (… AND (created_at,name_key)<(?,?))`);
+      // the equivalent OR form only bounds the first column.
+      where.push(`(${col}, name_key) ${cmp} (@afterV, @afterN)`);
       params.afterV = q.after.v;
       params.afterN = q.after.n;
     }
@@ -172,6 +181,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const t of tags) this.stmt.tagUpsert.run(arn, t.Key, t.Value);
       const { n } = this.stmt.tagCount.get(arn) as { n: number };
+      // Throwing inside the transaction rolls the upserts back: a refused AddTags changes nothing.
       if (n > max) throw new TagLimitError(n);
     })();
   }
@@ -191,12 +201,6 @@ export class SqliteStore implements Store {
   }
 }
 
-/** Thrown (and the transaction rolled back) when tags would exceed the limit. */
-export class TagLimitError extends Error {
-  constructor(readonly total: number) {
-    super(`tag limit exceeded: ${total}`);
-  }
-}
 
 function toResource<T>(r: Row): Resource<T> {
   return {
@@ -212,3 +216,4 @@ function toResource<T>(r: Row): Resource<T> {
 }
 
 export type { Cursor };
+export { TagLimitError };
