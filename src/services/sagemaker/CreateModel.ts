@@ -1,7 +1,7 @@
 import { validation } from '../../errors.js';
 import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
-import { arn, checkCreateTags } from './common.js';
+import { arn, checkTags, pick } from './common.js';
 
 export interface ContainerDefinition {
   ContainerHostname?: string;
@@ -13,37 +13,59 @@ export interface ContainerDefinition {
   [member: string]: unknown;
 }
 
+/** Exactly the members of AWS's DescribeModelOutput. */
 export interface ModelData {
   ModelName: string;
   PrimaryContainer?: ContainerDefinition;
   Containers?: ContainerDefinition[];
-  InferenceExecutionConfig?: unknown;
+  InferenceExecutionConfig?: { Mode: string };
   ExecutionRoleArn?: string;
-  VpcConfig?: unknown;
-  EnableNetworkIsolation?: boolean;
-  DeploymentRecommendation?: unknown;
+  VpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
   CreationTime: number;
   ModelArn: string;
+  EnableNetworkIsolation: boolean;
+  DeploymentRecommendation?: unknown;
 }
 
-interface Input extends Omit<ModelData, 'CreationTime' | 'ModelArn'> {
+interface Input {
+  ModelName: string;
+  PrimaryContainer?: ContainerDefinition;
+  Containers?: ContainerDefinition[];
+  InferenceExecutionConfig?: { Mode: string };
+  ExecutionRoleArn?: string;
+  VpcConfig?: { SecurityGroupIds: string[]; Subnets: string[] };
+  EnableNetworkIsolation?: boolean;
   Tags?: Tag[];
 }
 
+/** CreateModelInput members that DescribeModel echoes (Tags live in the tag table). */
+const STORED = ['PrimaryContainer', 'Containers', 'InferenceExecutionConfig', 'ExecutionRoleArn', 'VpcConfig'] as const;
+
 export async function CreateModel(ctx: OpContext, input: Input) {
+  // Everything is checked before anything is written: a refused create leaves no trace.
   if (!input.PrimaryContainer && !input.Containers) {
     throw validation('Either PrimaryContainer or Containers must be specified.');
   }
   if (input.PrimaryContainer && input.Containers) {
     throw validation('Only one of PrimaryContainer or Containers can be specified.');
   }
-  checkCreateTags(input.Tags);
+  checkTags(input.Tags);
   const now = ctx.clock.now();
-  const { Tags, ...fields } = input;
   const ModelArn = arn(ctx, 'model', input.ModelName);
-  const data: ModelData = { ...fields, CreationTime: now / 1000, ModelArn };
-  const created = await ctx.store.insert(ctx, { kind: 'model', name: input.ModelName, arn: ModelArn, createdAt: now, modifiedAt: now, data });
+  const data: ModelData = {
+    ModelName: input.ModelName,
+    ...pick(input, STORED),
+    CreationTime: now / 1000,
+    ModelArn,
+    // AWS's DescribeModel reports EnableNetworkIsolation even when the create left it out
+    // (false), so SDK callers can read it without a presence check.
+    EnableNetworkIsolation: input.EnableNetworkIsolation ?? false,
+  };
+  const created = await ctx.store.insert(
+    ctx,
+    { kind: 'model', name: input.ModelName, arn: ModelArn, createdAt: now, modifiedAt: now, data },
+    input.Tags,
+  );
   if (!created) throw validation(`Cannot create already existing model "${ModelArn}".`);
-  if (Tags?.length) await ctx.store.addTags(ModelArn, Tags, 50);
   return { ModelArn };
 }

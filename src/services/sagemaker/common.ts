@@ -70,12 +70,72 @@ export function listQuery(input: ListInput, defaults: { sortBy?: string; limit?:
   };
 }
 
-/** Tags given at creation: AWS allows 50 with unique keys. */
-export function checkCreateTags(tags: Tag[] | undefined): void {
+/** AWS caps every SageMaker resource at 50 user tags in total. */
+export const MAX_TAGS = 50;
+
+/**
+ * Semantic tag checks the shape validator cannot make (it already enforces ≤ 50 entries,
+ * key 1–128 / value 0–256 characters and the character pattern): keys unique within the
+ * request, and the `aws:` prefix (any case) reserved for AWS's own tags, as every AWS
+ * tagging API documents. The wording of both messages is Slipway's: AWS's exact text for
+ * these two refusals could not be confirmed from public sources.
+ */
+export function checkTags(tags: Tag[] | undefined): void {
   if (!tags) return;
   const seen = new Set<string>();
   for (const t of tags) {
+    if (t.Key.toLowerCase().startsWith('aws:')) {
+      throw validation(`Tag keys beginning with 'aws:' are reserved for system use: '${t.Key}'.`);
+    }
     if (seen.has(t.Key)) throw validation(`Duplicate tag key '${t.Key}' in the request.`);
     seen.add(t.Key);
   }
+}
+
+/** Kept for CreateModel's original call site. */
+export const checkCreateTags = checkTags;
+
+/**
+ * ARN resource types (the part before `/`) mapped to store kinds. Only kinds Slipway
+ * stores are listed; AddTags/ListTags/DeleteTags on any other SageMaker type answers as
+ * for a resource that does not exist.
+ */
+const ARN_TYPE_TO_KIND: Record<string, string> = {
+  model: 'model',
+  'endpoint-config': 'endpoint-config',
+  endpoint: 'endpoint',
+  'training-job': 'training-job',
+  'model-package-group': 'model-package-group',
+  'model-package': 'model-package',
+  experiment: 'experiment',
+  'experiment-trial': 'trial',
+  'experiment-trial-component': 'trial-component',
+};
+
+/** The resource an ARN names, when it is a SageMaker ARN of this account and region. */
+export function parseArn(ctx: OpContext, resourceArn: string): { kind: string; name: string } | undefined {
+  const m = /^arn:aws[a-z-]*:sagemaker:([a-z0-9-]*):(\d{12}):([a-z-]+)\/(.+)$/.exec(resourceArn);
+  if (!m || m[1] !== ctx.region || m[2] !== ctx.account) return undefined;
+  const kind = ARN_TYPE_TO_KIND[m[3]];
+  return kind ? { kind, name: m[4] } : undefined;
+}
+
+/** The List* output's `NextToken` member, present only when another page exists. */
+export function pageToken(q: { token: string }, next: Cursor | undefined): { NextToken?: string } {
+  const NextToken = encodeToken(q.token, next);
+  return NextToken ? { NextToken } : {};
+}
+
+/**
+ * Copies only the listed members that are present. AWS JSON 1.1 services ignore members
+ * they do not model, so an unknown input member must never be stored and echoed back.
+ */
+export function pick<T extends object>(from: T | undefined, members: readonly string[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  if (!from) return out as Partial<T>;
+  for (const m of members) {
+    const v = (from as Record<string, unknown>)[m];
+    if (v !== undefined) out[m] = v;
+  }
+  return out as Partial<T>;
 }

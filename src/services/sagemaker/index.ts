@@ -1,6 +1,15 @@
 import type { Json11Service } from '../../http/json11.js';
+import { AddTags } from './AddTags.js';
+import { CreateEndpointConfig } from './CreateEndpointConfig.js';
 import { CreateModel } from './CreateModel.js';
+import { DeleteEndpointConfig } from './DeleteEndpointConfig.js';
+import { DeleteModel } from './DeleteModel.js';
+import { DeleteTags } from './DeleteTags.js';
+import { DescribeEndpointConfig } from './DescribeEndpointConfig.js';
 import { DescribeModel } from './DescribeModel.js';
+import { ListEndpointConfigs } from './ListEndpointConfigs.js';
+import { ListModels } from './ListModels.js';
+import { ListTags } from './ListTags.js';
 
 /** Every SageMaker operation Slipway answers; the README's table is generated from this list. */
 export const sagemaker: Json11Service = {
@@ -8,7 +17,16 @@ export const sagemaker: Json11Service = {
   signingName: 'sagemaker',
   specName: 'sagemaker',
   operations: {
+    AddTags,
+    CreateEndpointConfig,
     CreateModel,
+    DeleteEndpointConfig,
+    DeleteModel,
+    DeleteTags,
+    DescribeEndpointConfig,
     DescribeModel,
+    ListEndpointConfigs,
+    ListModels,
+    ListTags,
   },
 };
