@@ -22,7 +22,7 @@ export interface Slipway {
 export async function startSlipway(config: Config, log: Logger): Promise<Slipway> {
   mkdirSync(config.dataDir, { recursive: true });
   const store = new SqliteStore(join(config.dataDir, 'slipway.db'));
-  const objects = new LocalObjectStore(join(config.dataDir, "s3")) as unknown as Services["objects"];
+  const objects = new LocalObjectStore(join(config.dataDir, "s3"));
   const services: Services = {
     config,
     store,
