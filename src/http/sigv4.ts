@@ -145,7 +145,9 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
     throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.shortDate}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`);
   }
   const now = opts.now.getTime();
-  if (claim.presigned) {
+  // Only S3 honours X-Amz-Expires; other services hold a presigned request to the same
+  // 15-minute window as a signed header (STS presigned URLs behave this way).
+  if (claim.presigned && claim.service === 's3') {
     const expires = claim.expires ?? NaN;
     if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) {
       throw new AwsError('AuthorizationQueryParametersError', 'X-Amz-Expires must be between 1 and 604800 seconds', 400);
@@ -171,11 +173,17 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
   let payloadHash = headerValue(req.headers['x-amz-content-sha256']);
   if (claim.presigned) {
     delete query['X-Amz-Signature'];
-    // Presigned URLs never sign the payload (S3's rule; botocore and the JS SDK follow it).
-    payloadHash = 'UNSIGNED-PAYLOAD';
+    // S3 presigned URLs never sign the payload (botocore and the JS SDK follow it); other
+    // services hash it as with header auth (a presigned STS GET signs e3b0…, the empty body).
+    const q = query['X-Amz-Content-Sha256'];
+    payloadHash = typeof q === 'string' ? q : claim.service === 's3' ? 'UNSIGNED-PAYLOAD' : undefined;
   }
   if (payloadHash === undefined) {
     payloadHash = createHash('sha256').update(opts.body ?? Buffer.alloc(0)).digest('hex');
+  } else if (opts.body !== undefined && /^[0-9a-f]{64}$/.test(payloadHash)) {
+    // The JS SDK sends x-amz-content-sha256 on every call: trusting it without hashing the
+    // body would let a captured signature carry any body.
+    if (createHash('sha256').update(opts.body).digest('hex') !== payloadHash) throw invalidSignature();
   }
   headers['x-amz-content-sha256'] ??= payloadHash;
   if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
