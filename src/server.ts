@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +32,13 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
     log,
   };
   const route = createRouter(services);
+  // Responses still to be written, so that close() can ask them to hang up afterwards.
+  const active = new Set<ServerResponse>();
+  let draining = false;
   const server = createServer((req, res) => {
+    active.add(res);
+    res.once('close', () => active.delete(res));
+    if (draining) res.setHeader('Connection', 'close');
     route(req, res).catch((err) => {
       log.error({ err }, 'unhandled request failure');
       if (!res.headersSent) res.writeHead(500);
@@ -54,6 +60,10 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
     url: `http://${host}:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        // A keep-alive connection that answers an in-flight request would otherwise stay
+        // open for keepAliveTimeout (65 s) and hold shutdown: answer with Connection: close.
+        draining = true;
+        for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
         server.close(() => {
           store.close();
           resolve();
