@@ -56,8 +56,12 @@ export const APIS: ApiEntry[] = [
 //   R1 `\X` for a non-alphanumeric X that `u` mode does not allow escaped (e.g. `\ `, `\_`,
 //      `\#`, `\=`, and `\-` outside a class): Java reads it as the literal X → emit X
 //      (re-escaped when X is special in JavaScript).
-//   R2 `\p{Alnum}` (Java POSIX class, ASCII unless UNICODE_CHARACTER_CLASS) → [a-zA-Z0-9].
-//   R3 `\p{Print}` (Java POSIX, ASCII) → [\x20-\x7E].
+//   R2 Java POSIX classes `\p{Alnum}`, `\p{Alpha}`, `\p{Print}`, … (US-ASCII only in Java
+//      unless UNICODE_CHARACTER_CLASS) → the equivalent ASCII class ([a-zA-Z0-9], …; see POSIX).
+//      Applied to every pattern, not only those that fail: `\p{Alpha}`, `\p{Upper}` and
+//      `\p{Lower}` DO compile in JavaScript, but as Unicode properties — a silent widening.
+//      `\P{…}` (negated) is rewritten outside a character class; inside one it has no rule.
+//   R3 (merged into R2; kept for the record: `\p{Print}` → [\x20-\x7E]).
 //   R4 `\A` → `^` and `\z` → `$` (start/end of input; no `m` flag, so identical).
 //   R5 `$` followed by a counted quantifier `{n}` / `{n,m}` with n ≥ 1: Java accepts a
 //      quantified anchor and an anchor repeated n ≥ 1 times is the anchor itself → `$`.
@@ -65,7 +69,21 @@ export const APIS: ApiEntry[] = [
 //      enforced by the shape's min/max, as in AWS.)
 // ---------------------------------------------------------------------------------------------
 const JS_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
-const POSIX: Record<string, string> = { Alnum: 'a-zA-Z0-9', Print: '\\x20-\\x7E' };
+/** java.util.regex POSIX classes (US-ASCII) as JavaScript class bodies. */
+const POSIX: Record<string, string> = {
+  Lower: 'a-z',
+  Upper: 'A-Z',
+  Alpha: 'a-zA-Z',
+  Digit: '0-9',
+  Alnum: 'a-zA-Z0-9',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Graph: '!-~',
+  Print: '\\x20-\\x7E',
+  Blank: ' \\t',
+  Cntrl: '\\x00-\\x1F\\x7F',
+  XDigit: '0-9a-fA-F',
+  Space: ' \\t\\n\\x0B\\f\\r',
+};
 
 export function translatePattern(p: string): string {
   let out = '';
@@ -76,11 +94,11 @@ export function translatePattern(p: string): string {
       const n = p[i + 1];
       if (n === undefined) throw new Error(`pattern ends with a lone backslash: ${p}`);
       const posix = /^[pP]\{(\w+)\}/.exec(p.slice(i + 1));
-      if (posix && posix[1] in POSIX) {
+      if (posix && Object.hasOwn(POSIX, posix[1])) {
         // R2, R3
-        if (n === 'P') throw new Error(`negated POSIX class \\P{${posix[1]}} has no rewrite rule: ${p}`);
         const body = POSIX[posix[1]];
-        out += inClass ? body : `[${body}]`;
+        if (n === 'P' && inClass) throw new Error(`negated POSIX class \\P{${posix[1]}} inside a class has no rewrite rule: ${p}`);
+        out += n === 'P' ? `[^${body}]` : inClass ? body : `[${body}]`;
         i += posix[0].length;
         continue;
       }
@@ -127,14 +145,10 @@ export function translatePattern(p: string): string {
   return out;
 }
 
-/** Returns the JavaScript source for `pattern` (translated only if needed); throws if none works. */
+/** Returns the JavaScript source for `pattern` (after the rewrite rules); throws if it does not compile. */
 export function compilePattern(pattern: string, where: string): string {
-  try {
-    new RegExp('^(?:' + pattern + ')$', 'u');
-    return pattern;
-  } catch {
-    // fall through to the rewrite rules
-  }
+  // Always translated: each rule only touches spellings JavaScript rejects or reads
+  // differently, so a pattern without them comes back unchanged.
   const js = translatePattern(pattern);
   try {
     new RegExp('^(?:' + js + ')$', 'u');
