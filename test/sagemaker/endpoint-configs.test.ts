@@ -131,8 +131,10 @@ describe('endpoint configurations', () => {
       'arn:aws:kms:us-east-1:000000000000:alias/ExampleAlias',
     ];
     for (const [i, KmsKeyId] of forms.entries()) await create({ EndpointConfigName: `kms-form-${i}`, KmsKeyId });
-    await refused(create({ EndpointConfigName: 'kms-bad', KmsKeyId: 'not a key' }), 'ValidationException', /KmsKeyId/);
-    await refused(create({ EndpointConfigName: 'kms-bad', KmsKeyId: 'arn:aws:s3:::bucket' }), 'ValidationException', /KmsKeyId/);
+    // Each of these passes the model's character pattern ([a-zA-Z0-9:/_-]*) but names no key.
+    for (const KmsKeyId of ['not-a-key', 'arn:aws:s3:::bucket', 'alias/', 'arn:aws:kms:us-east-1:000000000000:user/x', '1234abcd12ab34cd56ef1234567890ab']) {
+      await refused(create({ EndpointConfigName: 'kms-bad', KmsKeyId }), 'ValidationException', /Invalid KmsKeyId/);
+    }
     await assertAbsent('kms-bad');
   });
 
@@ -350,7 +352,7 @@ describe('endpoint configurations', () => {
         new ListEndpointConfigsCommand({ NameContains: prefix, MaxResults: 10, SortBy: 'Name', SortOrder: 'Ascending' }),
       );
       // New names sort between, before and after the originals.
-      for (const n of ['page-00a', 'page-09z', 'page-15b', 'page-99', 'page-']) await create({ EndpointConfigName: n });
+      for (const n of ['page-00a', 'page-09z', 'page-15b', 'page-99', 'page-0']) await create({ EndpointConfigName: n });
       const seen = first.EndpointConfigs!.map((c) => c.EndpointConfigName!);
       let NextToken = first.NextToken;
       while (NextToken) {
@@ -365,7 +367,7 @@ describe('endpoint configurations', () => {
       assert.deepEqual(originals, created.map((c) => c.name).sort(), 'every original exactly once, in order');
       // Inserted names after the cursor are seen; the one before it is not.
       assert.ok(seen.includes('page-15b') && seen.includes('page-99'));
-      for (const n of ['page-00a', 'page-09z', 'page-15b', 'page-99', 'page-']) {
+      for (const n of ['page-00a', 'page-09z', 'page-15b', 'page-99', 'page-0']) {
         await t.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: n }));
       }
     });
