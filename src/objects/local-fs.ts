@@ -330,7 +330,7 @@ export class LocalObjectStore implements ObjectStore {
     return { uploadId, bucket, key, initiated: rec.initiated };
   }
 
-  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable | Buffer, checksum?: ObjectChecksum): Promise<PartInfo> {
+  async uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable | Buffer, checksum?: ObjectChecksum | (() => ObjectChecksum | undefined)): Promise<PartInfo> {
     const dir = (await this.upload(bucket, key, uploadId)).dir;
     const tmp = await this.writeTemp(body);
     const part: PartSidecar = {
@@ -338,7 +338,7 @@ export class LocalObjectStore implements ObjectStore {
       etag: tmp.md5,
       size: tmp.size,
       lastModified: Date.now(),
-      checksum,
+      checksum: typeof checksum === 'function' ? checksum() : checksum,
       data: `p${partNumber}.${randomUUID()}.data`,
     };
     return this.withLock(`upload\0${uploadId}\0${partNumber}`, async () => {
@@ -611,7 +611,8 @@ function fromOptions(o: PutOptions): Partial<Sidecar> {
   if (o.contentType !== undefined) out.contentType = o.contentType;
   if (o.metadata && Object.keys(o.metadata).length) out.metadata = o.metadata;
   if (o.headers && Object.values(o.headers).some((v) => v !== undefined)) out.headers = o.headers;
-  if (o.checksum) out.checksum = o.checksum;
+  const checksum = typeof o.checksum === 'function' ? o.checksum() : o.checksum;
+  if (checksum) out.checksum = checksum;
   return out;
 }
 

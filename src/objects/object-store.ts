@@ -36,7 +36,8 @@ export interface PutOptions {
   contentType?: string;
   metadata?: Record<string, string>;
   headers?: ObjectHeaders;
-  checksum?: ObjectChecksum;
+  /** A function when the value is only known once the body has been read (a trailing checksum). */
+  checksum?: ObjectChecksum | (() => ObjectChecksum | undefined);
   /** `If-None-Match: *` — refuse (PreconditionFailed) when the key already exists. */
   ifNoneMatch?: boolean;
 }
@@ -88,7 +89,7 @@ export interface ObjectStore {
   copy(src: { bucket: string; key: string }, dst: { bucket: string; key: string }, replace?: PutOptions): Promise<ObjectInfo>;
 
   createMultipartUpload(bucket: string, key: string, opts?: PutOptions): Promise<UploadInfo>;
-  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable | Buffer, checksum?: ObjectChecksum): Promise<PartInfo>;
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Readable | Buffer, checksum?: ObjectChecksum | (() => ObjectChecksum | undefined)): Promise<PartInfo>;
   listParts(bucket: string, key: string, uploadId: string): Promise<{ upload: UploadInfo; parts: PartInfo[] }>;
   /** Parts must be ascending and match uploaded ETags; all but the last at least 5 MiB. */
   completeMultipartUpload(bucket: string, key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
