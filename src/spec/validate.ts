@@ -362,10 +362,12 @@ function checkValue(shape: Shape, v: unknown): void {
       for (let i = 0; i < members.length; i++) {
         const m = members[i];
         const mv = v[m.name];
-        path.push(m.seg);
         if (mv === undefined || mv === null) {
-          if (shape.required[i]) (errors ??= []).push(`Value null at '${where()}' failed to satisfy constraint: Member must not be null`);
+          if (!shape.required[i]) continue;
+          path.push(m.seg);
+          (errors ??= []).push(`Value null at '${where()}' failed to satisfy constraint: Member must not be null`);
         } else {
+          path.push(m.seg);
           checkValue(m.shape, mv);
         }
         path.pop();

@@ -248,3 +248,15 @@ describe('validateInput (REST-JSON tables)', () => {
     invalid('ListProjects', { NextToken: 'a b' }, /Value 'a b' at 'nextToken' failed to satisfy constraint: Member must satisfy regular expression pattern: \^\[a-zA-Z0-9\\\/\\\+\\=\]\{0,2048\}\$$/, 'lookoutvision');
   });
 });
+
+describe('validateInput speed', () => {
+  it('a DescribeEndpointConfig-sized input validates well under 20 µs per call', () => {
+    const input = { EndpointConfigName: 'my-endpoint-config' };
+    for (let i = 0; i < 20_000; i++) validateInput('sagemaker', 'DescribeEndpointConfig', input);
+    const n = 100_000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) validateInput('sagemaker', 'DescribeEndpointConfig', input);
+    const perCallUs = Number(process.hrtime.bigint() - t0) / n / 1000;
+    assert.ok(perCallUs < 20, `validateInput took ${perCallUs.toFixed(3)} µs per call`);
+  });
+});
