@@ -116,12 +116,14 @@ export async function extractArchive(body: Readable, destDir: string, source = '
     await rename(staging, destDir);
     return { entries };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    // After a failure tar may still be finishing writes it had already started; retrying
+    // (bounded) on ENOTEMPTY lets those land before the staging directory goes.
+    await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 
 /** Fetches `modelDataUrl` from the object store and unpacks it into `modelDir` (SM_MODEL_DIR). */
-export async function prepareModelData(objects: ObjectStore, modelDataUrl: string, modelDir: string): Promise<{ entries: number }> {
+export async function prepareModelData(objects: Pick<ObjectStore, 'get'>, modelDataUrl: string, modelDir: string): Promise<{ entries: number }> {
   const { bucket, key } = parseS3Uri(modelDataUrl);
   const got = await objects.get(bucket, key);
   if (!got) throw new ArtifactError(`Could not find model data at ${modelDataUrl}`);
@@ -136,14 +138,15 @@ export async function prepareModelData(objects: ObjectStore, modelDataUrl: strin
 export async function packDirectory(dir: string): Promise<Readable> {
   const names = (await readdir(dir)).sort();
   if (names.length === 0) {
-    // tar refuses an empty list; an empty model/ still yields a valid (empty) archive.
-    return Readable.from(c({ gzip: true, portable: true, cwd: dir, filter: () => false }, ['.']));
+    // tar's `c` refuses an empty list, and a tar with no entry at all does not read back as an
+    // archive; an empty model/ becomes the single entry "./" (what `tar -C model -czf … .` writes).
+    return Readable.from(c({ gzip: true, portable: true, cwd: dir }, ['.']));
   }
   return Readable.from(c({ gzip: true, portable: true, cwd: dir }, names));
 }
 
 /** Packs `dir` and stores it at `s3Uri` (e.g. `<S3OutputPath>/<job>/output/model.tar.gz`). */
-export async function uploadDirectory(objects: ObjectStore, dir: string, s3Uri: string) {
+export async function uploadDirectory(objects: Pick<ObjectStore, 'put'>, dir: string, s3Uri: string) {
   const { bucket, key } = parseS3Uri(s3Uri);
   return objects.put(bucket, key, await packDirectory(dir), { contentType: 'application/x-tar' });
 }
