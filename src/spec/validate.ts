@@ -28,7 +28,9 @@
  * - Enum sets print in model order (AWS prints a Java HashSet, whose order is arbitrary).
  * - Members the model does not know are ignored, neither rejected nor validated: AWS JSON
  *   services skip unknown fields when deserializing (that is how older servers accept newer
- *   SDKs' additions); nothing is removed from the input.
+ *   SDKs' additions; Smithy's JSON protocols likewise skip unmodelled keys such as `__type`
+ *   in unions, smithy 1.38.0). Not confirmed from a primary AWS statement; nothing is removed
+ *   from the input, so handlers still see whatever the client sent.
  * - JSON `null` for a member means "not set" (Coral deserializes it as absent).
  * - Timestamps must be numbers (JSON 1.1 epoch seconds); a Date is accepted too, for the
  *   REST-JSON protocol, which parses header timestamps itself. Blobs are base64 strings (JSON
