@@ -31,7 +31,8 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
   const host = pick('host', 'SLIPWAY_HOST') ?? '127.0.0.1';
   const portText = pick('port', 'SLIPWAY_PORT') ?? String(DEFAULT_PORT);
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${portText}`);
+  // Digits only: Number() would read '' as 0 (any port), '0x50' as 80 and '1e3' as 1000.
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new Error(`invalid port: ${portText}`);
   const accountId = pick('account-id', 'SLIPWAY_ACCOUNT_ID') ?? '000000000000';
   if (!/^\d{12}$/.test(accountId)) throw new Error(`invalid account id (12 digits): ${accountId}`);
 
@@ -43,7 +44,12 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
     credentials.set(id, secret);
   }
   const file = pick('credentials-file', 'SLIPWAY_CREDENTIALS_FILE');
-  if (file) for (const [k, v] of parseCredentialsFile(readFileSync(file, 'utf8'))) credentials.set(k, v);
+  if (file) {
+    const keys = parseCredentialsFile(readFileSync(file, 'utf8'));
+    // An empty (or mistyped) file must not fall back to the public test/test key.
+    if (keys.size === 0) throw new Error(`credentials file ${file} holds no aws_access_key_id/aws_secret_access_key pair`);
+    for (const [k, v] of keys) credentials.set(k, v);
+  }
 
   const allowDefaultCredentials =
     flags['allow-default-credentials'] === true || env.SLIPWAY_ALLOW_DEFAULT_CREDENTIALS === '1';
