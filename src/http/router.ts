@@ -42,7 +42,9 @@ export function createRouter(services: Services, startedAt = Date.now()) {
     }
     const target = req.headers['x-amz-target'];
     const hostBucket = bucketFromHost(req.headers.host);
-    if (claim?.service === 's3' || (!target && hostBucket !== undefined) || (!target && !isRestJsonPath(raw.rawPath))) {
+    // S3 clients never send X-Amz-Target, so a target wins over an 's3' scope: the JSON
+    // service then answers "Credential should be scoped to correct service", as AWS does.
+    if (!target && (claim?.service === 's3' || hostBucket !== undefined || !isRestJsonPath(raw.rawPath))) {
       return handleS3(services, req, res, raw, claim, claimError, requestId, hostBucket);
     }
     if (claimError) return sendJsonError(res, requestId, claimError);
