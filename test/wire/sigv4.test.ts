@@ -148,6 +148,34 @@ describe('SigV4 on the SageMaker JSON 1.1 API', () => {
     }
   });
 
+  it('the JS SDK corrects a skewed clock from the Date header and its retry succeeds', async () => {
+    const c = new SageMakerClient({
+      endpoint: t.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 2,
+      systemClockOffset: -20 * MINUTE,
+    });
+    try {
+      const d = await c.send(new DescribeModelCommand({ ModelName: 'Known' }));
+      assert.equal(d.ModelName, 'Known');
+      assert.ok(Math.abs(c.config.systemClockOffset) < 5_000, `offset now ${c.config.systemClockOffset} ms`);
+    } finally {
+      c.destroy();
+    }
+  });
+
+  it('a Credential date that differs from X-Amz-Date, or no X-Amz-Date at all, is refused', async () => {
+    const signed = await sign(describeReq());
+    const day = signed.headers['x-amz-date'].slice(0, 8);
+    const otherDay = day.endsWith('1') ? `${day.slice(0, 7)}2` : `${day.slice(0, 7)}1`;
+    const auth = signed.headers.authorization.replace(`Credential=test/${day}/`, `Credential=test/${otherDay}/`);
+    const r = await send({ ...signed, headers: { ...signed.headers, authorization: auth } });
+    assertAwsError(r, 403, 'InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${otherDay}' != '${day}', from '${signed.headers['x-amz-date']}'.`);
+    const { 'x-amz-date': _, ...noDate } = signed.headers;
+    assertAwsError(await send({ ...signed, headers: noDate }), 403, 'IncompleteSignatureException', /X-Amz-Date/);
+  });
+
   it('a credential scoped to another service is refused on the SageMaker target', async () => {
     // 's3' too: the router must not hand a SageMaker call to S3 because of its scope.
     for (const service of ['lookoutvision', 'sts', 's3']) {
