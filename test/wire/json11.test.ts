@@ -84,7 +84,7 @@ describe('JSON 1.1 wire protocol', () => {
   it('unknown members are ignored: the model is created and the member is not echoed', async () => {
     const body = JSON.stringify({
       ModelName: 'with-extra',
-      PrimaryContainer: { Image: 'a:1' },
+      PrimaryContainer: { Image: 'a:1', NestedUnknown: { x: 1 } },
       NotAMember: 'ignored',
       Tags: [],
     });
@@ -93,10 +93,22 @@ describe('JSON 1.1 wire protocol', () => {
     assert.deepEqual(JSON.parse(r.body), { ModelArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/with-extra' });
     const raw = JSON.parse((await post(t.url, 'SageMaker.DescribeModel', '{"ModelName":"with-extra"}')).body);
     assert.equal('NotAMember' in raw, false);
+    assert.deepEqual(raw.PrimaryContainer, { Image: 'a:1' }, 'unknown members are dropped at every depth');
     assert.deepEqual(Object.keys(raw).sort(), ['CreationTime', 'EnableNetworkIsolation', 'ModelArn', 'ModelName', 'PrimaryContainer']);
     assert.equal(typeof raw.CreationTime, 'number', 'JSON 1.1 timestamps are epoch seconds');
     assert.ok(Math.abs(raw.CreationTime - Date.now() / 1000) < 60);
     const d = await t.sagemaker.send(new DescribeModelCommand({ ModelName: 'with-extra' }));
     assert.equal(d.ModelName, 'with-extra');
+  });
+
+  it('unknown members inside an endpoint configuration variant are dropped too', async () => {
+    await post(t.url, 'SageMaker.CreateModel', JSON.stringify({ ModelName: 'ec-wire', PrimaryContainer: { Image: 'a:1' } }));
+    const body = JSON.stringify({
+      EndpointConfigName: 'ec-wire',
+      ProductionVariants: [{ VariantName: 'v', ModelName: 'ec-wire', InstanceType: 'ml.m5.large', InitialInstanceCount: 1, Bogus: true }],
+    });
+    assert.equal((await post(t.url, 'SageMaker.CreateEndpointConfig', body)).status, 200);
+    const raw = JSON.parse((await post(t.url, 'SageMaker.DescribeEndpointConfig', '{"EndpointConfigName":"ec-wire"}')).body);
+    assert.deepEqual(raw.ProductionVariants, [{ VariantName: 'v', ModelName: 'ec-wire', InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }]);
   });
 });

@@ -1,7 +1,7 @@
 import { validation } from '../../errors.js';
 import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
-import { arn, checkTags, pick } from './common.js';
+import { arn, checkTags, modelled, pick } from './common.js';
 
 export interface ProductionVariant {
   VariantName: string;
@@ -162,7 +162,8 @@ async function checkVariants(
   return out;
 }
 
-export async function CreateEndpointConfig(ctx: OpContext, input: Input) {
+export async function CreateEndpointConfig(ctx: OpContext, raw: Input) {
+  const input = modelled('CreateEndpointConfigInput', raw);
   // Every check runs before the single insert: a refused call writes nothing.
   checkTags(input.Tags);
   checkKmsKey('KmsKeyId', input.KmsKeyId);

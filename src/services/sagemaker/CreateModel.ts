@@ -1,7 +1,7 @@
 import { validation } from '../../errors.js';
 import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
-import { arn, checkTags, pick } from './common.js';
+import { arn, checkTags, modelled, pick } from './common.js';
 
 export interface ContainerDefinition {
   ContainerHostname?: string;
@@ -41,7 +41,8 @@ interface Input {
 /** CreateModelInput members that DescribeModel echoes (Tags live in the tag table). */
 const STORED = ['PrimaryContainer', 'Containers', 'InferenceExecutionConfig', 'ExecutionRoleArn', 'VpcConfig'] as const;
 
-export async function CreateModel(ctx: OpContext, input: Input) {
+export async function CreateModel(ctx: OpContext, raw: Input) {
+  const input = modelled('CreateModelInput', raw);
   // Everything is checked before anything is written: a refused create leaves no trace.
   if (!input.PrimaryContainer && !input.Containers) {
     throw validation('Either PrimaryContainer or Containers must be specified.');

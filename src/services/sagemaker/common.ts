@@ -1,6 +1,7 @@
 import { validation } from '../../errors.js';
 import type { Cursor, ListQuery, SortKey, Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
+import { spec } from '../../spec/generated/sagemaker.js';
 
 /** SageMaker ARNs lower-case the resource name (`…:endpoint-config/my-config`). */
 export function arn(ctx: OpContext, resourceType: string, name: string): string {
@@ -138,4 +139,31 @@ export function pick<T extends object>(from: T | undefined, members: readonly st
     if (v !== undefined) out[m] = v;
   }
   return out as Partial<T>;
+}
+
+/**
+ * A copy of a validated input keeping only the members the service model defines, at every
+ * depth (structures inside lists and maps included). AWS JSON 1.1 services ignore members
+ * they do not model, so what a client invents is neither stored nor echoed by Describe.
+ */
+export function modelled<T>(shapeName: string, value: T): T {
+  return walk(shapeName, value) as T;
+}
+
+function walk(shapeName: string, value: unknown): unknown {
+  const shape = spec.shapes[shapeName];
+  if (!shape || value === null || typeof value !== 'object') return value;
+  if (shape.type === 'list' && Array.isArray(value)) return value.map((v) => walk(shape.member!, v));
+  if (shape.type === 'map') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(shape.value!, v)]));
+  }
+  if (shape.type === 'structure' && shape.members) {
+    const out: Record<string, unknown> = {};
+    for (const [name, m] of Object.entries(shape.members)) {
+      const v = (value as Record<string, unknown>)[name];
+      if (v !== undefined) out[name] = walk(m.shape, v);
+    }
+    return out;
+  }
+  return value;
 }
