@@ -5,7 +5,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CreateModelCommand, DescribeModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateModelCommand, DescribeModelCommand, ListModelsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { cleanEnv, spawnServe, waitExit, type CliProcess } from '../helpers/cli.js';
 import { get, json11, queryString, sign } from '../helpers/raw.js';
@@ -82,6 +82,16 @@ describe('durability', () => {
         assert.equal(d.ModelArn, `arn:aws:sagemaker:us-east-1:000000000000:model/${n.toLowerCase()}`);
         assert.equal(d.PrimaryContainer?.Image, `slipway/echo:${n.toLowerCase()}`);
       }
+      // ListModels pages through exactly the acknowledged set (bounded loop).
+      const listed: string[] = [];
+      let token: string | undefined;
+      for (let i = 0; i < 10; i++) {
+        const page = await c2.send(new ListModelsCommand({ SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 4, NextToken: token }));
+        listed.push(...(page.Models ?? []).map((m) => m.ModelName!));
+        token = page.NextToken;
+        if (!token) break;
+      }
+      assert.deepEqual(listed.map((n) => n.toLowerCase()), names.map((n) => n.toLowerCase()).sort());
     } finally {
       c2.destroy();
       p2.child.kill('SIGTERM');
