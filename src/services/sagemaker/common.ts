@@ -93,9 +93,6 @@ export function checkTags(tags: Tag[] | undefined): void {
   }
 }
 
-/** Kept for CreateModel's original call site. */
-export const checkCreateTags = checkTags;
-
 /**
  * ARN resource types (the part before `/`) mapped to store kinds. Only kinds Slipway
  * stores are listed; AddTags/ListTags/DeleteTags on any other SageMaker type answers as
