@@ -546,7 +546,8 @@ export class LocalObjectStore implements ObjectStore {
       return await this.withLock(this.lockId(bucket, key), async () => {
         await this.requireBucket(bucket);
         const index = await this.index(bucket);
-        const old = index.byKey.get(key);
+        // Captured now: index.set() below replaces the entry's sidecar in place.
+        const old = index.byKey.get(key)?.side;
         if (ifNoneMatch && old) throw preconditionFailed('If-None-Match');
         const dir = this.objectDir(bucket, key);
         await mkdir(dir, { recursive: true });
@@ -555,7 +556,7 @@ export class LocalObjectStore implements ObjectStore {
         await rename(tmpPath, join(dir, side.data));
         await this.writeJson(join(dir, `${base}.json`), side);
         index.set(key, side);
-        if (old) await unlinkQuiet(join(dir, old.side.data));
+        if (old) await unlinkQuiet(join(dir, old.data));
         return toInfo(bucket, side);
       });
     } finally {
