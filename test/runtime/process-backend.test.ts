@@ -106,10 +106,11 @@ describe('process backend', { timeout: 30_000 }, () => {
       'stubborn',
       'train',
       nodeScript(
-        `const { spawn } = require('node:child_process');
+        // The handler goes in before the pid is printed: the test stops as soon as it sees the pid.
+        `process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+         const { spawn } = require('node:child_process');
          const c = spawn(process.execPath, ['-e', ${JSON.stringify(childScript)}], { stdio: 'ignore' });
          console.log('child-pid=' + c.pid);
-         process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
          setInterval(() => {}, 1000);`,
       ),
     );
