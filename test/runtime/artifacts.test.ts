@@ -10,7 +10,6 @@ import { t } from 'tar';
 import type { ObjectInfo, ObjectStore } from '../../src/objects/object-store.js';
 import {
   ArtifactError,
-  packDirectory,
   parseS3Uri,
   prepareModelData,
   UnsafeArchiveError,
