@@ -16,6 +16,11 @@ Options (environment variable in brackets):
   --credentials-file <file>   AWS credentials INI file of accepted keys [SLIPWAY_CREDENTIALS_FILE]
   --allow-default-credentials accept test/test on a non-loopback address [SLIPWAY_ALLOW_DEFAULT_CREDENTIALS=1]
   --log-level <level>         pino level [SLIPWAY_LOG_LEVEL] (default info)
+  --images-file <file>        image → local command mappings [SLIPWAY_IMAGES_FILE] (default <data-dir>/images.json)
+
+Timing knobs (environment only): SLIPWAY_TRAINING_STOP_GRACE_SECONDS (120),
+SLIPWAY_HOSTING_STOP_GRACE_SECONDS (30), SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS (300),
+SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS (2).
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -32,6 +37,7 @@ async function main(argv: string[]): Promise<void> {
       'credentials-file': { type: 'string' },
       'allow-default-credentials': { type: 'boolean' },
       'log-level': { type: 'string' },
+      'images-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -13,6 +13,21 @@ export interface Config {
   /** Accept the well-known test/test key on a non-loopback address. */
   allowDefaultCredentials: boolean;
   logLevel: string;
+  /** User image mappings (default `<dataDir>/images.json`, optional there). */
+  imagesFile?: string;
+  /** Delays and limits; tests shorten them instead of sleeping. */
+  timing: Timing;
+}
+
+export interface Timing {
+  /** SIGTERM → SIGKILL grace when a training job is stopped (AWS: 120 s). */
+  trainingStopGraceMs: number;
+  /** SIGTERM → SIGKILL grace for model server instances (AWS: 30 s). */
+  hostingStopGraceMs: number;
+  /** How long a model server may take to answer GET /ping with 200. */
+  hostingStartupTimeoutMs: number;
+  /** Training jobs running at once; further jobs wait (InProgress/Starting). */
+  maxConcurrentTrainingJobs: number;
 }
 
 export const DEFAULT_PORT = 7070;
@@ -70,6 +85,13 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
     credentials,
     allowDefaultCredentials,
     logLevel: pick('log-level', 'SLIPWAY_LOG_LEVEL') ?? 'info',
+    imagesFile: pick('images-file', 'SLIPWAY_IMAGES_FILE'),
+    timing: {
+      trainingStopGraceMs: seconds(env.SLIPWAY_TRAINING_STOP_GRACE_SECONDS, 120),
+      hostingStopGraceMs: seconds(env.SLIPWAY_HOSTING_STOP_GRACE_SECONDS, 30),
+      hostingStartupTimeoutMs: seconds(env.SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS, 300),
+      maxConcurrentTrainingJobs: count(env.SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS, 2),
+    },
   };
 }
 
@@ -104,4 +126,18 @@ export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+function seconds(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback * 1000;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`invalid duration in seconds: ${text}`);
+  return Math.round(n * 1000);
+}
+
+function count(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid count: ${text}`);
+  return n;
 }

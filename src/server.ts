@@ -8,6 +8,8 @@ import { createRouter } from './http/router.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import { LocalObjectStore } from './objects/local-fs.js';
 import type { Services } from './services/context.js';
+import { ProcessBackend } from './runtime/process-backend.js';
+import { ImageCatalog } from './runtime/image-catalog.js';
 
 export interface Slipway {
   server: Server;
@@ -27,10 +29,17 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
     config,
     store,
     objects,
+    runtime: {
+      backend: new ProcessBackend(),
+      catalog: new ImageCatalog({ dataDir: config.dataDir, configPath: config.imagesFile }),
+    },
+    // Each resource kind that runs work registers its controller here (see Controllers).
+    controllers: {},
     clock: { now: () => Date.now() },
     ids: { uuid: () => randomUUID() },
     log,
   };
+  for (const c of Object.values(services.controllers)) await c?.start();
   const route = createRouter(services);
   // Responses still to be written, so that close() can ask them to hang up afterwards.
   const active = new Set<ServerResponse>();
@@ -64,7 +73,11 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
         // open for keepAliveTimeout (65 s) and hold shutdown: answer with Connection: close.
         draining = true;
         for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
-        server.close(() => {
+        server.close(async () => {
+          // Controllers stop their processes (with grace) before the store closes under them.
+          for (const c of Object.values(services.controllers)) {
+            await c?.stop().catch((err) => log.error({ err }, 'controller stop failed'));
+          }
           store.close();
           resolve();
         });

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Store } from '../store/store.js';
 import type { ObjectStore } from '../objects/object-store.js';
+import type { Backend } from '../runtime/backend.js';
+import type { ImageCatalog } from '../runtime/image-catalog.js';
 
 /** Time is injected so tests can move it (schedules, grace periods, idempotency windows). */
 export interface Clock {
@@ -13,11 +15,38 @@ export interface Ids {
   uuid(): string;
 }
 
+/**
+ * A controller drives one resource kind to the state its operations recorded (start
+ * processes, poll health, upload artifacts) and resumes from the store after a restart.
+ */
+export interface Controller {
+  /** Resumes every resource of its kind from the store. */
+  start(): Promise<void>;
+  /** Stops background work and the processes it owns (with their grace periods). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The controllers, one per resource kind; operations call them to hand over work
+ * (e.g. `ctx.controllers.training?.kick(...)`). Each issue adds its own member.
+ */
+export interface Controllers {
+  [kind: string]: Controller | undefined;
+}
+
+/** Where work runs: the backend (local processes by default) and the image catalog. */
+export interface Runtime {
+  backend: Backend;
+  catalog: ImageCatalog;
+}
+
 /** What every operation and controller shares for the life of the server. */
 export interface Services {
   config: Config;
   store: Store;
   objects: ObjectStore;
+  runtime: Runtime;
+  controllers: Controllers;
   clock: Clock;
   ids: Ids;
   log: Logger;
