@@ -22,6 +22,8 @@ import { ListParts } from './ListParts.js';
 import { PutObject } from './PutObject.js';
 import { UploadPart } from './UploadPart.js';
 import { escapeXml, s3Err } from './xml.js';
+import { isValidBucketName } from '../../objects/local-fs.js';
+import { invalidBucketName } from '../../objects/errors.js';
 
 /** Virtual-host style: `<bucket>.localhost[:port]` names the bucket. */
 export function bucketFromHost(host: string | undefined): string | undefined {
@@ -158,6 +160,8 @@ export async function handleS3(
       key: decode(keyRaw),
       query: parseQuery(raw.rawQuery),
     };
+    // Checked before anything else touches the bucket (or reads a body meant for it).
+    if (call.bucket !== '' && !isValidBucketName(call.bucket)) throw invalidBucketName(call.bucket);
     const op = route(raw.method, call.bucket !== '', call.key !== '', call.query, req.headers);
     if (!op) {
       throw s3Err('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
