@@ -242,6 +242,8 @@ function tablesFor(specName: string, model: BotocoreModel, operations: string[])
     const o = model.operations[op];
     if (!o) throw new Error(`${specName}: operation ${op} is not in the model`);
     const http: SpecTables['operations'][string]['http'] = { method: o.http.method, requestUri: o.http.requestUri };
+    // REST-JSON answers some operations with another success status (Lookout's StopModel: 202).
+    if (o.http.responseCode !== undefined && o.http.responseCode !== 200) http.responseCode = o.http.responseCode;
     ops[op] = { input: o.input?.shape ?? null, http };
     if (o.input) visit(o.input.shape, op);
   }

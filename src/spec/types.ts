@@ -58,6 +58,6 @@ export interface SpecTables {
   /** botocore metadata.protocol: 'json' (JSON 1.1) or 'rest-json'. */
   protocol: string;
   /** Operation name → input shape name (null: the operation takes no input). */
-  operations: Record<string, { input: string | null; http: { method: string; requestUri: string } }>;
+  operations: Record<string, { input: string | null; http: { method: string; requestUri: string; responseCode?: number } }>;
   shapes: Record<string, ShapeDef>;
 }

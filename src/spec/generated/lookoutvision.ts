@@ -6,14 +6,16 @@ export const spec: SpecTables = {
     "CreateDataset": {
       "http": {
         "method": "POST",
-        "requestUri": "/2020-11-20/projects/{projectName}/datasets"
+        "requestUri": "/2020-11-20/projects/{projectName}/datasets",
+        "responseCode": 202
       },
       "input": "CreateDatasetRequest"
     },
     "CreateModel": {
       "http": {
         "method": "POST",
-        "requestUri": "/2020-11-20/projects/{projectName}/models"
+        "requestUri": "/2020-11-20/projects/{projectName}/models",
+        "responseCode": 202
       },
       "input": "CreateModelRequest"
     },
@@ -27,14 +29,16 @@ export const spec: SpecTables = {
     "DeleteDataset": {
       "http": {
         "method": "DELETE",
-        "requestUri": "/2020-11-20/projects/{projectName}/datasets/{datasetType}"
+        "requestUri": "/2020-11-20/projects/{projectName}/datasets/{datasetType}",
+        "responseCode": 202
       },
       "input": "DeleteDatasetRequest"
     },
     "DeleteModel": {
       "http": {
         "method": "DELETE",
-        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}"
+        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}",
+        "responseCode": 202
       },
       "input": "DeleteModelRequest"
     },
@@ -118,7 +122,8 @@ export const spec: SpecTables = {
     "StartModel": {
       "http": {
         "method": "POST",
-        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}/start"
+        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}/start",
+        "responseCode": 202
       },
       "input": "StartModelRequest"
     },
@@ -132,7 +137,8 @@ export const spec: SpecTables = {
     "StopModel": {
       "http": {
         "method": "POST",
-        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}/stop"
+        "requestUri": "/2020-11-20/projects/{projectName}/models/{modelVersion}/stop",
+        "responseCode": 202
       },
       "input": "StopModelRequest"
     },
@@ -153,7 +159,8 @@ export const spec: SpecTables = {
     "UpdateDatasetEntries": {
       "http": {
         "method": "PATCH",
-        "requestUri": "/2020-11-20/projects/{projectName}/datasets/{datasetType}/entries"
+        "requestUri": "/2020-11-20/projects/{projectName}/datasets/{datasetType}/entries",
+        "responseCode": 202
       },
       "input": "UpdateDatasetEntriesRequest"
     }

@@ -13,7 +13,8 @@ export const spec: SpecTables = {
     "InvokeEndpointAsync": {
       "http": {
         "method": "POST",
-        "requestUri": "/endpoints/{EndpointName}/async-invocations"
+        "requestUri": "/endpoints/{EndpointName}/async-invocations",
+        "responseCode": 202
       },
       "input": "InvokeEndpointAsyncInput"
     },
