@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SignatureV4, createScope, getCanonicalHeaders, getCanonicalQuery, getSigningKey } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
@@ -189,23 +189,84 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
   if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
   if (claim.presigned || !signed.has('x-amz-date')) unsignable.add('x-amz-date');
 
-  const signer = signerFor(claim.accessKeyId, secret, claim.region, claim.service);
-  const out = await signer.sign(
-    {
-      method: req.method,
-      protocol: 'http:',
-      hostname: headers.host ?? '',
-      path: req.rawPath,
-      query,
-      headers,
-    },
-    { signingDate, signableHeaders: signed, unsignableHeaders: unsignable },
-  );
-  const expected = /Signature=([0-9a-f]{64})$/.exec(String(out.headers.authorization))?.[1] ?? '';
+  const expected = await recomputeSignature({ method: req.method, path: req.rawPath, query, headers, claim, secret, signingDate, signed, unsignable });
   const a = Buffer.from(expected);
   const b = Buffer.from(claim.signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw invalidSignature();
   return claim;
+}
+
+/** Everything `verify` has settled before the signature itself is recomputed. */
+export interface SignatureInput {
+  method: string;
+  /** Raw path as received. */
+  path: string;
+  query: Record<string, string | string[]>;
+  /** The signed headers by (lower-case) name, plus x-amz-content-sha256. */
+  headers: Record<string, string>;
+  claim: SigV4Claim;
+  secret: string;
+  signingDate: Date;
+  signed: Set<string>;
+  unsignable: Set<string>;
+}
+
+/**
+ * The signature the request should carry. The default path builds the canonical request
+ * with the AWS SDK's own pieces (`getCanonicalHeaders`, `getCanonicalQuery`, `createScope`,
+ * `getSigningKey`, the signer's canonical path) and hashes with node:crypto synchronously,
+ * the signing key cached per (key, date, region, service): the SDK's `sign()` is async and
+ * clones the request, which cost a quarter of a DescribeEndpointConfig request's CPU.
+ * `{ sdkSign: true }` runs `SignatureV4.sign()` itself; bench/sigv4-check.ts compares the
+ * two over generated requests.
+ */
+export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: boolean } = {}): Promise<string> {
+  const { claim } = x;
+  const signer = signerFor(claim.accessKeyId, x.secret, claim.region, claim.service);
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signer, x.path);
+  if (opts.sdkSign || canonicalPath === undefined) {
+    const out = await signer.sign(
+      { method: x.method, protocol: 'http:', hostname: x.headers.host ?? '', path: x.path, query: x.query, headers: x.headers },
+      { signingDate: x.signingDate, signableHeaders: x.signed, unsignableHeaders: x.unsignable },
+    );
+    return /Signature=([0-9a-f]{64})$/.exec(String(out.headers.authorization))?.[1] ?? '';
+  }
+  // What SignatureV4.signRequest does, step by step: drop the generated headers
+  // (authorization, x-amz-date, date), set x-amz-date from the signing date, take the
+  // payload hash from x-amz-content-sha256 (always present here), canonicalise.
+  const longDate = x.signingDate.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const shortDate = longDate.slice(0, 8);
+  const headers: Record<string, string> = {};
+  for (const name in x.headers) {
+    if (name !== 'authorization' && name !== 'x-amz-date' && name !== 'date') headers[name] = x.headers[name];
+  }
+  headers['x-amz-date'] = longDate;
+  const payloadHash = headers['x-amz-content-sha256'];
+  const canonicalHeaders = getCanonicalHeaders({ headers } as unknown as Parameters<typeof getCanonicalHeaders>[0], x.unsignable, x.signed);
+  const names = Object.keys(canonicalHeaders).sort();
+  let lines = '';
+  for (const n of names) lines += `${n}:${canonicalHeaders[n]}\n`;
+  const query = getCanonicalQuery({ query: x.query } as unknown as Parameters<typeof getCanonicalQuery>[0]);
+  const canonicalRequest = `${x.method}\n${canonicalPath}\n${query}\n${lines}\n${names.join(';')}\n${payloadHash}`;
+  const scope = createScope(shortDate, claim.region, claim.service);
+  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`) ?? (await cacheSigningKey(claim.accessKeyId, x.secret, shortDate, claim.region, claim.service));
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
+
+const signingKeys = new Map<string, Uint8Array>();
+async function cacheSigningKey(accessKeyId: string, secretAccessKey: string, shortDate: string, region: string, service: string): Promise<Uint8Array> {
+  const key = await getSigningKey(Hash.bind(null, 'sha256'), { accessKeyId, secretAccessKey }, shortDate, region, service);
+  // A handful of live (key, day, region, service) combinations; start over rather than grow.
+  if (signingKeys.size >= 64) signingKeys.clear();
+  signingKeys.set(`${accessKeyId}\0${secretAccessKey}\0${shortDate}\0${region}\0${service}`, key);
+  return key;
+}
+
+/** The SDK signer's canonical path (double-encoded for every service but S3); undefined if it is not reachable. */
+function canonicalPathOf(signer: SignatureV4, path: string): string | undefined {
+  const fn = (signer as unknown as { getCanonicalPath?: (r: { path: string }) => string }).getCanonicalPath;
+  return typeof fn === 'function' ? fn.call(signer, { path }) : undefined;
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
