@@ -16,9 +16,20 @@ const VERSION = '0.1.0';
  * Host name → S3 (REST-XML).
  */
 export function createRouter(services: Services, startedAt = Date.now()) {
+  // The Date header has one-second resolution: format it once per second, not per request.
+  let dateSecond = NaN;
+  let dateText = '';
+  const httpDate = (ms: number): string => {
+    const second = Math.floor(ms / 1000);
+    if (second !== dateSecond) {
+      dateSecond = second;
+      dateText = new Date(second * 1000).toUTCString();
+    }
+    return dateText;
+  };
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    res.setHeader('Date', new Date(services.clock.now()).toUTCString());
+    res.setHeader('Date', httpDate(services.clock.now()));
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const raw: RawRequest = {
