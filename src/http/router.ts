@@ -4,7 +4,10 @@ import { AwsError } from '../errors.js';
 import type { Services } from '../services/context.js';
 import { sagemaker } from '../services/sagemaker/index.js';
 import { handleS3, bucketFromHost } from '../services/s3/index.js';
+import { runtime } from '../services/runtime/index.js';
+import { lookoutvision } from '../services/lookoutvision/index.js';
 import { handleJson11 } from './json11.js';
+import { handleRestJson, sendRestJsonError } from './restjson.js';
 import { parseClaim, type RawRequest, type SigV4Claim } from './sigv4.js';
 
 const VERSION = '0.1.0';
@@ -58,17 +61,20 @@ export function createRouter(services: Services, startedAt = Date.now()) {
     if (!target && (claim?.service === 's3' || hostBucket !== undefined || !isRestJsonPath(raw.rawPath))) {
       return handleS3(services, req, res, raw, claim, claimError, requestId, hostBucket);
     }
-    if (claimError) return sendJsonError(res, requestId, claimError);
     if (target !== undefined) {
+      if (claimError) return sendJsonError(res, requestId, claimError);
       return handleJson11(sagemaker, services, req, res, raw, claim, requestId);
     }
-    // REST-JSON APIs (SageMaker Runtime, Lookout for Vision) register their routes here.
-    return sendJsonError(res, requestId, new AwsError('UnknownOperationException', `No operation matches ${raw.method} ${raw.rawPath}`, 404));
+    const rest = REST_JSON.find((svc) => raw.rawPath.startsWith(svc.pathPrefix));
+    if (rest) return handleRestJson(rest, services, req, res, raw, claim, claimError, requestId);
+    return sendRestJsonError(res, requestId, new AwsError('UnknownOperationException', `No operation matches ${raw.method} ${raw.rawPath}`, 404));
   };
 }
 
+const REST_JSON = [runtime, lookoutvision];
+
 function isRestJsonPath(path: string): boolean {
-  return path.startsWith('/endpoints/') || path.startsWith('/2020-11-20/');
+  return REST_JSON.some((svc) => path.startsWith(svc.pathPrefix));
 }
 
 function sendJsonError(res: ServerResponse, requestId: string, e: AwsError): void {
