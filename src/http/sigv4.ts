@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SignatureV4, createScope, getCanonicalHeaders, getCanonicalQuery, getSigningKey } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
@@ -179,11 +180,11 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
     payloadHash = typeof q === 'string' ? q : claim.service === 's3' ? 'UNSIGNED-PAYLOAD' : undefined;
   }
   if (payloadHash === undefined) {
-    payloadHash = createHash('sha256').update(opts.body ?? Buffer.alloc(0)).digest('hex');
+    payloadHash = sha256Hex(opts.body ?? Buffer.alloc(0));
   } else if (opts.body !== undefined && /^[0-9a-f]{64}$/.test(payloadHash)) {
     // The JS SDK sends x-amz-content-sha256 on every call: trusting it without hashing the
     // body would let a captured signature carry any body.
-    if (createHash('sha256').update(opts.body).digest('hex') !== payloadHash) throw invalidSignature();
+    if (sha256Hex(opts.body) !== payloadHash) throw invalidSignature();
   }
   headers['x-amz-content-sha256'] ??= payloadHash;
   if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
@@ -234,7 +235,7 @@ export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: bo
   // What SignatureV4.signRequest does, step by step: drop the generated headers
   // (authorization, x-amz-date, date), set x-amz-date from the signing date, take the
   // payload hash from x-amz-content-sha256 (always present here), canonicalise.
-  const longDate = x.signingDate.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const longDate = formatLongDate(x.signingDate);
   const shortDate = longDate.slice(0, 8);
   const headers: Record<string, string> = {};
   for (const name in x.headers) {
@@ -249,9 +250,27 @@ export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: bo
   const query = getCanonicalQuery({ query: x.query } as unknown as Parameters<typeof getCanonicalQuery>[0]);
   const canonicalRequest = `${x.method}\n${canonicalPath}\n${query}\n${lines}\n${names.join(';')}\n${payloadHash}`;
   const scope = createScope(shortDate, claim.region, claim.service);
-  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
   const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`) ?? (await cacheSigningKey(claim.accessKeyId, x.secret, shortDate, claim.region, claim.service));
   return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
+
+/** One-shot `crypto.hash` (Node ≥ 20.12) skips a Hash object per call; older Node falls back. */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
+const sha256Hex: (data: string | Buffer) => string = oneShot
+  ? (data) => oneShot('sha256', data, 'hex')
+  : (data) => createHash('sha256').update(data).digest('hex');
+
+/** SignatureV4's `formatDate` (ISO 8601 basic), remembered for the last instant: clients sign many requests per second. */
+let lastDateMs = NaN;
+let lastLongDate = '';
+function formatLongDate(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastDateMs) {
+    lastLongDate = d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+    lastDateMs = ms;
+  }
+  return lastLongDate;
 }
 
 const signingKeys = new Map<string, Uint8Array>();
