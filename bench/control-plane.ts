@@ -3,7 +3,7 @@
  * Slipway (a child process), moto's server and a minimal Node server (the machine's
  * ceiling). Every answer is checked; a run with any error is reported as failed.
  *
- *   npm run bench -- [--targets slipway,moto,ceiling] [--configs 10000] [--moto-configs 1000]
+ *   npm run bench -- [--targets slipway,moto,ceiling] [--configs 10000] [--moto-configs min(configs, 10000)]
  *                    [--seconds 10] [--requests 400000] [--concurrency 32] [--rounds 1]
  *                    [--scenarios describe,list,create-model,create-endpoint-config]
  *                    [--seed api|direct] [--warmup 2] [--cpu-prof <dir>] [--slipway-dist <dist dir>]
@@ -43,7 +43,7 @@ const { values: opt } = parseArgs({
     targets: { type: 'string', default: 'slipway,moto,ceiling' },
     scenarios: { type: 'string', default: 'describe,list,create-model,create-endpoint-config' },
     configs: { type: 'string', default: '10000' },
-    'moto-configs': { type: 'string', default: '1000' },
+    'moto-configs': { type: 'string' },
     seconds: { type: 'string', default: '10' },
     requests: { type: 'string', default: '400000' },
     concurrency: { type: 'string', default: '32' },
@@ -70,7 +70,7 @@ const intOpt = (name: string, v: string | undefined, min: number, max: number) =
 const TARGETS = String(opt.targets).split(',').filter(Boolean);
 const SCENARIOS = String(opt.scenarios).split(',').filter(Boolean);
 const CONFIGS = intOpt('configs', opt.configs, 1, 1_000_000);
-const MOTO_CONFIGS = intOpt('moto-configs', opt['moto-configs'], 1, 100_000);
+const MOTO_CONFIGS = intOpt('moto-configs', opt['moto-configs'] ?? String(Math.min(CONFIGS, 10_000)), 1, 100_000);
 const SECONDS = intOpt('seconds', opt.seconds, 1, 600);
 const MAX_REQUESTS = intOpt('requests', opt.requests, 1, 5_000_000);
 const CONCURRENCY = intOpt('concurrency', opt.concurrency, 1, 1024);
@@ -307,6 +307,8 @@ interface Result {
   p99: number;
   /** Server CPU (user + system) per request, microseconds: robust to a busy machine. */
   cpuUs: number;
+  /** This client's CPU per request, microseconds (signing, HTTP, checking). */
+  clientUs: number;
   samples: string[];
 }
 
@@ -346,6 +348,7 @@ function call(agent: http.Agent, url: URL, r: Req): Promise<{ status: number; bo
 
 async function load(url: URL, next: (i: number) => Req, seconds: number, maxRequests: number, concurrency = CONCURRENCY, pid?: number): Promise<Result> {
   const cpu0 = pid ? cpuSeconds(pid) : NaN;
+  const client0 = process.cpuUsage();
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const lat = new Float64Array(maxRequests);
   let issued = 0;
@@ -378,7 +381,9 @@ async function load(url: URL, next: (i: number) => Req, seconds: number, maxRequ
   const sorted = lat.subarray(0, done).sort();
   const pct = (p: number) => (done ? sorted[Math.min(done - 1, Math.floor((p / 100) * done))] : NaN);
   const cpuUs = ((cpuSeconds(pid ?? 0) - cpu0) * 1e6) / done;
-  return { requests: done, errors, seconds: elapsed, rps: done / elapsed, p50: pct(50), p99: pct(99), cpuUs, samples };
+  const c = process.cpuUsage(client0);
+  const clientUs = (c.user + c.system) / done;
+  return { requests: done, errors, seconds: elapsed, rps: done / elapsed, p50: pct(50), p99: pct(99), cpuUs, clientUs, samples };
 }
 
 function parse(body: string): Record<string, any> | undefined {
@@ -578,7 +583,7 @@ async function runTarget(t: Target, stored: number, runId: string): Promise<Row[
     rows.push({ target: t.name, scenario, best: { ...best, errors: errs }, spread: [Math.min(...rps), Math.max(...rps)], stored });
     const b = best;
     log(
-      `  ${t.name.padEnd(8)} ${SCENARIO_TARGET[scenario].padEnd(23)} ${fmt(b.rps, 0).padStart(7)} req/s  p50 ${fmt(b.p50, 2).padStart(6)} ms  p99 ${fmt(b.p99, 2).padStart(6)} ms  server CPU ${fmt(b.cpuUs, 0).padStart(5)} µs/req  errors ${errs}` +
+      `  ${t.name.padEnd(8)} ${SCENARIO_TARGET[scenario].padEnd(23)} ${fmt(b.rps, 0).padStart(7)} req/s  p50 ${fmt(b.p50, 2).padStart(6)} ms  p99 ${fmt(b.p99, 2).padStart(6)} ms  CPU µs/req server ${fmt(b.cpuUs, 0).padStart(5)} client ${fmt(b.clientUs, 0).padStart(4)}  errors ${errs}` +
         (ROUNDS > 1 ? `  (rounds ${results.map((r) => `${fmt(r.rps, 0)}/s ${fmt(r.cpuUs, 0)}µs`).join(', ')})` : '') +
         (errs ? `\n      e.g. ${results.flatMap((r) => r.samples).slice(0, 3).join('\n      e.g. ')}` : ''),
     );
