@@ -89,6 +89,9 @@ export function globToRegExp(glob: string): RegExp {
 /** The echo server, compiled next to this file: dist/src/runtime → dist/src/images/echo/main.js. */
 export const ECHO_MAIN = fileURLToPath(new URL('../images/echo/main.js', import.meta.url));
 
+/** The built-in linear learner (train and serve), compiled next to the echo image. */
+export const LINEAR_LEARNER_MAIN = fileURLToPath(new URL('../images/linear-learner/main.js', import.meta.url));
+
 /** Images that ship with Slipway. Bare name, any tag, any digest. */
 export function builtinImages(): ImageMapping[] {
   const echo = [process.execPath, ECHO_MAIN];
@@ -96,6 +99,11 @@ export function builtinImages(): ImageMapping[] {
     { image: 'slipway/echo', command: echo },
     { image: 'slipway/echo:*', command: echo },
     { image: 'slipway/echo@*', command: echo },
+    // The built-in algorithm (src/images/linear-learner); also answers for AWS's own
+    // linear-learner ECR URIs, so scripts that look those up run unchanged.
+    ...['slipway/linear-learner', 'slipway/linear-learner:*', 'slipway/linear-learner@*', 'linear-learner', '*.dkr.ecr.*.amazonaws.com/linear-learner:*'].map(
+      (image) => ({ image, command: [process.execPath, LINEAR_LEARNER_MAIN] }),
+    ),
   ];
 }
 

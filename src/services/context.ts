@@ -32,6 +32,7 @@ export interface Controller {
  */
 export interface Controllers {
   [kind: string]: Controller | undefined;
+  training?: import('../domain/training/controller.js').TrainingController;
 }
 
 /** Where work runs: the backend (local processes by default) and the image catalog. */

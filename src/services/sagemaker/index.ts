@@ -1,4 +1,10 @@
 import type { Json11Service } from '../../http/json11.js';
+import { CreateTrainingJob } from './CreateTrainingJob.js';
+import { DeleteTrainingJob } from './DeleteTrainingJob.js';
+import { DescribeTrainingJob } from './DescribeTrainingJob.js';
+import { ListTrainingJobs } from './ListTrainingJobs.js';
+import { StopTrainingJob } from './StopTrainingJob.js';
+import { UpdateTrainingJob } from './UpdateTrainingJob.js';
 import { AddTags } from './AddTags.js';
 import { CreateEndpointConfig } from './CreateEndpointConfig.js';
 import { CreateModel } from './CreateModel.js';
@@ -17,6 +23,12 @@ export const sagemaker: Json11Service = {
   signingName: 'sagemaker',
   specName: 'sagemaker',
   operations: {
+    CreateTrainingJob,
+    DeleteTrainingJob,
+    DescribeTrainingJob,
+    ListTrainingJobs,
+    StopTrainingJob,
+    UpdateTrainingJob,
     AddTags,
     CreateEndpointConfig,
     CreateModel,

@@ -24,6 +24,13 @@ export const spec: SpecTables = {
       },
       "input": "CreateModelInput"
     },
+    "CreateTrainingJob": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "CreateTrainingJobRequest"
+    },
     "DeleteEndpointConfig": {
       "http": {
         "method": "POST",
@@ -45,6 +52,13 @@ export const spec: SpecTables = {
       },
       "input": "DeleteTagsInput"
     },
+    "DeleteTrainingJob": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteTrainingJobRequest"
+    },
     "DescribeEndpointConfig": {
       "http": {
         "method": "POST",
@@ -58,6 +72,13 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "DescribeModelInput"
+    },
+    "DescribeTrainingJob": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DescribeTrainingJobRequest"
     },
     "ListEndpointConfigs": {
       "http": {
@@ -79,6 +100,27 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "ListTagsInput"
+    },
+    "ListTrainingJobs": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "ListTrainingJobsRequest"
+    },
+    "StopTrainingJob": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "StopTrainingJobRequest"
+    },
+    "UpdateTrainingJob": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "UpdateTrainingJobRequest"
     }
   },
   "protocol": "json",
@@ -127,6 +169,50 @@ export const spec: SpecTables = {
       "member": "AdditionalModelDataSource",
       "min": 0,
       "type": "list"
+    },
+    "AlgorithmImage": {
+      "max": 255,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "AlgorithmSpecification": {
+      "members": {
+        "AlgorithmName": {
+          "shape": "ArnOrName"
+        },
+        "ContainerArguments": {
+          "shape": "TrainingContainerArguments"
+        },
+        "ContainerEntrypoint": {
+          "shape": "TrainingContainerEntrypoint"
+        },
+        "EnableSageMakerMetricsTimeSeries": {
+          "shape": "Boolean"
+        },
+        "MetricDefinitions": {
+          "shape": "MetricDefinitionList"
+        },
+        "TrainingImage": {
+          "shape": "AlgorithmImage"
+        },
+        "TrainingImageConfig": {
+          "shape": "TrainingImageConfig"
+        },
+        "TrainingInputMode": {
+          "shape": "TrainingInputMode"
+        }
+      },
+      "required": [
+        "TrainingInputMode"
+      ],
+      "type": "structure"
+    },
+    "ArnOrName": {
+      "max": 170,
+      "min": 1,
+      "pattern": "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)",
+      "type": "string"
     },
     "AsyncInferenceClientConfig": {
       "members": {
@@ -194,6 +280,18 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "AttributeName": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".+",
+      "type": "string"
+    },
+    "AttributeNames": {
+      "max": 16,
+      "member": "AttributeName",
+      "min": 0,
+      "type": "list"
+    },
     "Boolean": {
       "type": "boolean"
     },
@@ -238,6 +336,56 @@ export const spec: SpecTables = {
       "member": "CaptureOption",
       "min": 1,
       "type": "list"
+    },
+    "Channel": {
+      "members": {
+        "ChannelName": {
+          "shape": "ChannelName"
+        },
+        "CompressionType": {
+          "shape": "CompressionType"
+        },
+        "ContentType": {
+          "shape": "ContentType"
+        },
+        "DataSource": {
+          "shape": "DataSource"
+        },
+        "InputMode": {
+          "shape": "TrainingInputMode"
+        },
+        "RecordWrapperType": {
+          "shape": "RecordWrapper"
+        },
+        "ShuffleConfig": {
+          "shape": "ShuffleConfig"
+        }
+      },
+      "required": [
+        "ChannelName",
+        "DataSource"
+      ],
+      "type": "structure"
+    },
+    "ChannelName": {
+      "max": 64,
+      "min": 1,
+      "pattern": "[A-Za-z0-9\\.\\-_]+",
+      "type": "string"
+    },
+    "CheckpointConfig": {
+      "members": {
+        "LocalPath": {
+          "shape": "DirectoryPath"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3Uri"
+      ],
+      "type": "structure"
     },
     "ClarifyContentTemplate": {
       "max": 64,
@@ -520,6 +668,55 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "CollectionConfiguration": {
+      "members": {
+        "CollectionName": {
+          "shape": "CollectionName"
+        },
+        "CollectionParameters": {
+          "shape": "CollectionParameters"
+        }
+      },
+      "type": "structure"
+    },
+    "CollectionConfigurations": {
+      "max": 20,
+      "member": "CollectionConfiguration",
+      "min": 0,
+      "type": "list"
+    },
+    "CollectionName": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "CollectionParameters": {
+      "key": "ConfigKey",
+      "max": 20,
+      "min": 0,
+      "type": "map",
+      "value": "ConfigValue"
+    },
+    "CompressionType": {
+      "enum": [
+        "None",
+        "Gzip"
+      ],
+      "type": "string"
+    },
+    "ConfigKey": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "ConfigValue": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
     "ContainerDefinition": {
       "members": {
         "AdditionalModelDataSources": {
@@ -581,6 +778,12 @@ export const spec: SpecTables = {
         "SingleModel",
         "MultiModel"
       ],
+      "type": "string"
+    },
+    "ContentType": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
       "type": "string"
     },
     "CreateEndpointConfigInput": {
@@ -660,6 +863,100 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "CreateTrainingJobRequest": {
+      "members": {
+        "AlgorithmSpecification": {
+          "shape": "AlgorithmSpecification"
+        },
+        "CheckpointConfig": {
+          "shape": "CheckpointConfig"
+        },
+        "DebugHookConfig": {
+          "shape": "DebugHookConfig"
+        },
+        "DebugRuleConfigurations": {
+          "shape": "DebugRuleConfigurations"
+        },
+        "EnableInterContainerTrafficEncryption": {
+          "shape": "Boolean"
+        },
+        "EnableManagedSpotTraining": {
+          "shape": "Boolean"
+        },
+        "EnableNetworkIsolation": {
+          "shape": "Boolean"
+        },
+        "Environment": {
+          "shape": "TrainingEnvironmentMap"
+        },
+        "ExperimentConfig": {
+          "shape": "ExperimentConfig"
+        },
+        "HyperParameters": {
+          "shape": "HyperParameters"
+        },
+        "InfraCheckConfig": {
+          "shape": "InfraCheckConfig"
+        },
+        "InputDataConfig": {
+          "shape": "InputDataConfig"
+        },
+        "MlflowConfig": {
+          "shape": "MlflowConfig"
+        },
+        "ModelPackageConfig": {
+          "shape": "ModelPackageConfig"
+        },
+        "OutputDataConfig": {
+          "shape": "OutputDataConfig"
+        },
+        "ProfilerConfig": {
+          "shape": "ProfilerConfig"
+        },
+        "ProfilerRuleConfigurations": {
+          "shape": "ProfilerRuleConfigurations"
+        },
+        "RemoteDebugConfig": {
+          "shape": "RemoteDebugConfig"
+        },
+        "ResourceConfig": {
+          "shape": "ResourceConfig"
+        },
+        "RetryStrategy": {
+          "shape": "RetryStrategy"
+        },
+        "RoleArn": {
+          "shape": "RoleArn"
+        },
+        "ServerlessJobConfig": {
+          "shape": "ServerlessJobConfig"
+        },
+        "SessionChainingConfig": {
+          "shape": "SessionChainingConfig"
+        },
+        "StoppingCondition": {
+          "shape": "StoppingCondition"
+        },
+        "Tags": {
+          "shape": "TagList"
+        },
+        "TensorBoardOutputConfig": {
+          "shape": "TensorBoardOutputConfig"
+        },
+        "TrainingJobName": {
+          "shape": "TrainingJobName"
+        },
+        "VpcConfig": {
+          "shape": "VpcConfig"
+        }
+      },
+      "required": [
+        "OutputDataConfig",
+        "RoleArn",
+        "TrainingJobName"
+      ],
+      "type": "structure"
+    },
     "CsvContentType": {
       "max": 256,
       "min": 1,
@@ -671,6 +968,15 @@ export const spec: SpecTables = {
       "member": "CsvContentType",
       "min": 1,
       "type": "list"
+    },
+    "CustomizationTechnique": {
+      "enum": [
+        "SFT",
+        "DPO",
+        "RLVR",
+        "RLAIF"
+      ],
+      "type": "string"
     },
     "DataCaptureConfig": {
       "members": {
@@ -699,6 +1005,87 @@ export const spec: SpecTables = {
         "InitialSamplingPercentage"
       ],
       "type": "structure"
+    },
+    "DataSource": {
+      "members": {
+        "DatasetSource": {
+          "shape": "DatasetSource"
+        },
+        "FileSystemDataSource": {
+          "shape": "FileSystemDataSource"
+        },
+        "S3DataSource": {
+          "shape": "S3DataSource"
+        }
+      },
+      "type": "structure"
+    },
+    "DatasetSource": {
+      "members": {
+        "DatasetArn": {
+          "shape": "HubDataSetArn"
+        }
+      },
+      "required": [
+        "DatasetArn"
+      ],
+      "type": "structure"
+    },
+    "DebugHookConfig": {
+      "members": {
+        "CollectionConfigurations": {
+          "shape": "CollectionConfigurations"
+        },
+        "HookParameters": {
+          "shape": "HookParameters"
+        },
+        "LocalPath": {
+          "shape": "DirectoryPath"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3OutputPath"
+      ],
+      "type": "structure"
+    },
+    "DebugRuleConfiguration": {
+      "members": {
+        "InstanceType": {
+          "shape": "ProcessingInstanceType"
+        },
+        "LocalPath": {
+          "shape": "DirectoryPath"
+        },
+        "RuleConfigurationName": {
+          "shape": "RuleConfigurationName"
+        },
+        "RuleEvaluatorImage": {
+          "shape": "AlgorithmImage"
+        },
+        "RuleParameters": {
+          "shape": "RuleParameters"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        },
+        "VolumeSizeInGB": {
+          "shape": "OptionalVolumeSizeInGB"
+        }
+      },
+      "required": [
+        "RuleConfigurationName",
+        "RuleEvaluatorImage"
+      ],
+      "type": "structure"
+    },
+    "DebugRuleConfigurations": {
+      "max": 20,
+      "member": "DebugRuleConfiguration",
+      "min": 0,
+      "type": "list"
     },
     "DeleteEndpointConfigInput": {
       "members": {
@@ -737,6 +1124,17 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DeleteTrainingJobRequest": {
+      "members": {
+        "TrainingJobName": {
+          "shape": "TrainingJobName"
+        }
+      },
+      "required": [
+        "TrainingJobName"
+      ],
+      "type": "structure"
+    },
     "DescribeEndpointConfigInput": {
       "members": {
         "EndpointConfigName": {
@@ -759,16 +1157,45 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DescribeTrainingJobRequest": {
+      "members": {
+        "TrainingJobName": {
+          "shape": "TrainingJobName"
+        }
+      },
+      "required": [
+        "TrainingJobName"
+      ],
+      "type": "structure"
+    },
     "DestinationS3Uri": {
       "max": 512,
       "min": 0,
       "pattern": "(https|s3)://([^/])/?(.*)",
       "type": "string"
     },
+    "DirectoryPath": {
+      "max": 4096,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "DisableProfiler": {
+      "type": "boolean"
+    },
     "EnableCapture": {
       "type": "boolean"
     },
     "EnableEnhancedMetrics": {
+      "type": "boolean"
+    },
+    "EnableInfraCheck": {
+      "type": "boolean"
+    },
+    "EnableRemoteDebug": {
+      "type": "boolean"
+    },
+    "EnableSessionTagChaining": {
       "type": "boolean"
     },
     "EndpointConfigName": {
@@ -809,6 +1236,41 @@ export const spec: SpecTables = {
       "pattern": "[\\S\\s]*",
       "type": "string"
     },
+    "EvaluationType": {
+      "enum": [
+        "LLMAJEvaluation",
+        "CustomScorerEvaluation",
+        "BenchmarkEvaluation"
+      ],
+      "type": "string"
+    },
+    "EvaluatorArn": {
+      "pattern": ".*",
+      "type": "string"
+    },
+    "ExperimentConfig": {
+      "members": {
+        "ExperimentName": {
+          "shape": "ExperimentEntityName"
+        },
+        "RunName": {
+          "shape": "ExperimentEntityName"
+        },
+        "TrialComponentDisplayName": {
+          "shape": "ExperimentEntityName"
+        },
+        "TrialName": {
+          "shape": "ExperimentEntityName"
+        }
+      },
+      "type": "structure"
+    },
+    "ExperimentEntityName": {
+      "max": 120,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
+      "type": "string"
+    },
     "ExplainerConfig": {
       "members": {
         "ClarifyExplainerConfig": {
@@ -817,11 +1279,97 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "FileSystemAccessMode": {
+      "enum": [
+        "rw",
+        "ro"
+      ],
+      "type": "string"
+    },
+    "FileSystemDataSource": {
+      "members": {
+        "DirectoryPath": {
+          "shape": "DirectoryPath"
+        },
+        "FileSystemAccessMode": {
+          "shape": "FileSystemAccessMode"
+        },
+        "FileSystemId": {
+          "shape": "FileSystemId"
+        },
+        "FileSystemType": {
+          "shape": "FileSystemType"
+        }
+      },
+      "required": [
+        "DirectoryPath",
+        "FileSystemAccessMode",
+        "FileSystemId",
+        "FileSystemType"
+      ],
+      "type": "structure"
+    },
+    "FileSystemId": {
+      "max": 21,
+      "min": 11,
+      "pattern": "(fs-[0-9a-f]{8,})",
+      "type": "string"
+    },
+    "FileSystemType": {
+      "enum": [
+        "EFS",
+        "FSxLustre"
+      ],
+      "type": "string"
+    },
+    "HookParameters": {
+      "key": "ConfigKey",
+      "max": 20,
+      "min": 0,
+      "type": "map",
+      "value": "ConfigValue"
+    },
+    "HubAccessConfig": {
+      "members": {
+        "HubContentArn": {
+          "shape": "HubContentArn"
+        }
+      },
+      "required": [
+        "HubContentArn"
+      ],
+      "type": "structure"
+    },
     "HubContentArn": {
       "max": 255,
       "min": 0,
       "pattern": ".*",
       "type": "string"
+    },
+    "HubDataSetArn": {
+      "max": 2048,
+      "min": 0,
+      "pattern": "(arn:[a-z0-9-\\.]{1,63}:sagemaker:\\w+(?:-\\w+)+:(\\d{12}|aws):hub-content\\/)[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\\/DataSet\\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}(\\/\\d{1,4}.\\d{1,4}.\\d{1,4})?",
+      "type": "string"
+    },
+    "HyperParameterKey": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "HyperParameterValue": {
+      "max": 2500,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "HyperParameters": {
+      "key": "HyperParameterKey",
+      "max": 100,
+      "min": 0,
+      "type": "map",
+      "value": "HyperParameterValue"
     },
     "ImageConfig": {
       "members": {
@@ -872,9 +1420,71 @@ export const spec: SpecTables = {
       "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
       "type": "string"
     },
+    "InfraCheckConfig": {
+      "members": {
+        "EnableInfraCheck": {
+          "shape": "EnableInfraCheck"
+        }
+      },
+      "type": "structure"
+    },
     "InitialTaskCount": {
       "min": 1,
       "type": "integer"
+    },
+    "InputDataConfig": {
+      "max": 20,
+      "member": "Channel",
+      "min": 1,
+      "type": "list"
+    },
+    "InstanceGroup": {
+      "members": {
+        "InstanceCount": {
+          "shape": "TrainingInstanceCount"
+        },
+        "InstanceGroupName": {
+          "shape": "InstanceGroupName"
+        },
+        "InstanceType": {
+          "shape": "TrainingInstanceType"
+        }
+      },
+      "required": [
+        "InstanceCount",
+        "InstanceGroupName",
+        "InstanceType"
+      ],
+      "type": "structure"
+    },
+    "InstanceGroupName": {
+      "max": 64,
+      "min": 1,
+      "pattern": ".+",
+      "type": "string"
+    },
+    "InstanceGroupNames": {
+      "max": 5,
+      "member": "InstanceGroupName",
+      "min": 0,
+      "type": "list"
+    },
+    "InstanceGroups": {
+      "max": 5,
+      "member": "InstanceGroup",
+      "min": 0,
+      "type": "list"
+    },
+    "InstancePlacementConfig": {
+      "members": {
+        "EnableMultipleJobs": {
+          "shape": "Boolean"
+        },
+        "PlacementSpecifications": {
+          "shape": "PlacementSpecifications"
+        }
+      },
+      "type": "structure"
     },
     "InstancePool": {
       "members": {
@@ -916,6 +1526,11 @@ export const spec: SpecTables = {
       "member": "JsonContentType",
       "min": 1,
       "type": "list"
+    },
+    "KeepAlivePeriodInSeconds": {
+      "max": 21600,
+      "min": 0,
+      "type": "integer"
     },
     "KmsKeyId": {
       "max": 2048,
@@ -996,6 +1611,47 @@ export const spec: SpecTables = {
       "min": 50,
       "type": "integer"
     },
+    "ListTrainingJobsRequest": {
+      "members": {
+        "CreationTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "CreationTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "MaxResults": {
+          "shape": "MaxResults"
+        },
+        "NameContains": {
+          "shape": "NameContains"
+        },
+        "NextToken": {
+          "shape": "NextToken"
+        },
+        "SortBy": {
+          "shape": "SortBy"
+        },
+        "SortOrder": {
+          "shape": "SortOrder"
+        },
+        "StatusEquals": {
+          "shape": "TrainingJobStatus"
+        },
+        "TrainingPlanArnEquals": {
+          "shape": "TrainingPlanArn"
+        },
+        "WarmPoolStatusEquals": {
+          "shape": "WarmPoolResourceStatus"
+        }
+      },
+      "type": "structure"
+    },
     "ManagedInstanceScalingCooldownInMinutes": {
       "max": 1440,
       "min": 5,
@@ -1033,13 +1689,64 @@ export const spec: SpecTables = {
       "min": 1,
       "type": "integer"
     },
+    "MaxPendingTimeInSeconds": {
+      "max": 2419200,
+      "min": 7200,
+      "type": "integer"
+    },
     "MaxResults": {
       "max": 100,
       "min": 1,
       "type": "integer"
     },
+    "MaxRuntimeInSeconds": {
+      "min": 1,
+      "type": "integer"
+    },
+    "MaxWaitTimeInSeconds": {
+      "min": 1,
+      "type": "integer"
+    },
+    "MaximumRetryAttempts": {
+      "max": 30,
+      "min": 1,
+      "type": "integer"
+    },
+    "MetricDefinition": {
+      "members": {
+        "Name": {
+          "shape": "MetricName"
+        },
+        "Regex": {
+          "shape": "MetricRegex"
+        }
+      },
+      "required": [
+        "Name",
+        "Regex"
+      ],
+      "type": "structure"
+    },
+    "MetricDefinitionList": {
+      "max": 40,
+      "member": "MetricDefinition",
+      "min": 0,
+      "type": "list"
+    },
+    "MetricName": {
+      "max": 255,
+      "min": 1,
+      "pattern": ".+",
+      "type": "string"
+    },
     "MetricPublishFrequencyInSeconds": {
       "type": "integer"
+    },
+    "MetricRegex": {
+      "max": 500,
+      "min": 1,
+      "pattern": ".+",
+      "type": "string"
     },
     "MetricsConfig": {
       "members": {
@@ -1052,10 +1759,45 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "MlFlowResourceArn": {
+      "max": 2048,
+      "min": 0,
+      "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:mlflow-[a-zA-Z-]*/.*",
+      "type": "string"
+    },
     "MlReservationArn": {
       "max": 258,
       "min": 20,
       "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z0-9\\-]{1,14}/.*",
+      "type": "string"
+    },
+    "MlflowConfig": {
+      "members": {
+        "MlflowExperimentName": {
+          "shape": "MlflowExperimentName"
+        },
+        "MlflowResourceArn": {
+          "shape": "MlFlowResourceArn"
+        },
+        "MlflowRunName": {
+          "shape": "MlflowRunName"
+        }
+      },
+      "required": [
+        "MlflowResourceArn"
+      ],
+      "type": "structure"
+    },
+    "MlflowExperimentName": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "MlflowRunName": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".*",
       "type": "string"
     },
     "ModelAccessConfig": {
@@ -1103,6 +1845,32 @@ export const spec: SpecTables = {
       "pattern": "[a-zA-Z0-9-]+",
       "type": "string"
     },
+    "ModelPackageArn": {
+      "max": 2048,
+      "min": 1,
+      "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package/[\\S]{1,2048}",
+      "type": "string"
+    },
+    "ModelPackageConfig": {
+      "members": {
+        "ModelPackageGroupArn": {
+          "shape": "ModelPackageGroupArn"
+        },
+        "SourceModelPackageArn": {
+          "shape": "ModelPackageArn"
+        }
+      },
+      "required": [
+        "ModelPackageGroupArn"
+      ],
+      "type": "structure"
+    },
+    "ModelPackageGroupArn": {
+      "max": 2048,
+      "min": 1,
+      "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package-group/[\\S]{1,2048}",
+      "type": "string"
+    },
     "ModelSortKey": {
       "enum": [
         "Name",
@@ -1118,11 +1886,21 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "NameContains": {
+      "max": 63,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9\\-]+",
+      "type": "string"
+    },
     "NextToken": {
       "max": 8192,
       "min": 0,
       "pattern": ".*",
       "type": "string"
+    },
+    "OptionalVolumeSizeInGB": {
+      "min": 0,
+      "type": "integer"
     },
     "OrderKey": {
       "enum": [
@@ -1131,10 +1909,192 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "OutputCompressionType": {
+      "enum": [
+        "GZIP",
+        "NONE"
+      ],
+      "type": "string"
+    },
+    "OutputDataConfig": {
+      "members": {
+        "CompressionType": {
+          "shape": "OutputCompressionType"
+        },
+        "KmsKeyId": {
+          "shape": "KmsKeyId"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3OutputPath"
+      ],
+      "type": "structure"
+    },
     "PaginationToken": {
       "max": 8192,
       "min": 0,
       "pattern": ".*",
+      "type": "string"
+    },
+    "Peft": {
+      "enum": [
+        "LORA"
+      ],
+      "type": "string"
+    },
+    "PlacementSpecification": {
+      "members": {
+        "InstanceCount": {
+          "shape": "TrainingInstanceCount"
+        },
+        "UltraServerId": {
+          "shape": "String256"
+        }
+      },
+      "required": [
+        "InstanceCount"
+      ],
+      "type": "structure"
+    },
+    "PlacementSpecifications": {
+      "max": 10,
+      "member": "PlacementSpecification",
+      "min": 0,
+      "type": "list"
+    },
+    "ProcessingInstanceType": {
+      "enum": [
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.m4.xlarge",
+        "ml.m4.2xlarge",
+        "ml.m4.4xlarge",
+        "ml.m4.10xlarge",
+        "ml.m4.16xlarge",
+        "ml.c4.xlarge",
+        "ml.c4.2xlarge",
+        "ml.c4.4xlarge",
+        "ml.c4.8xlarge",
+        "ml.p2.xlarge",
+        "ml.p2.8xlarge",
+        "ml.p2.16xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.18xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.24xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.r5d.large",
+        "ml.r5d.xlarge",
+        "ml.r5d.2xlarge",
+        "ml.r5d.4xlarge",
+        "ml.r5d.8xlarge",
+        "ml.r5d.12xlarge",
+        "ml.r5d.16xlarge",
+        "ml.r5d.24xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6e.xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.48xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.p5.4xlarge",
+        "ml.g7e.2xlarge",
+        "ml.g7e.4xlarge",
+        "ml.g7e.8xlarge",
+        "ml.g7e.12xlarge",
+        "ml.g7e.24xlarge",
+        "ml.g7e.48xlarge"
+      ],
       "type": "string"
     },
     "ProductionVariant": {
@@ -1608,6 +2568,109 @@ export const spec: SpecTables = {
       "min": 1,
       "type": "integer"
     },
+    "ProfilerConfig": {
+      "members": {
+        "DisableProfiler": {
+          "shape": "DisableProfiler"
+        },
+        "ProfilingIntervalInMilliseconds": {
+          "shape": "ProfilingIntervalInMilliseconds"
+        },
+        "ProfilingParameters": {
+          "shape": "ProfilingParameters"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "type": "structure"
+    },
+    "ProfilerConfigForUpdate": {
+      "members": {
+        "DisableProfiler": {
+          "shape": "DisableProfiler"
+        },
+        "ProfilingIntervalInMilliseconds": {
+          "shape": "ProfilingIntervalInMilliseconds"
+        },
+        "ProfilingParameters": {
+          "shape": "ProfilingParameters"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "type": "structure"
+    },
+    "ProfilerRuleConfiguration": {
+      "members": {
+        "InstanceType": {
+          "shape": "ProcessingInstanceType"
+        },
+        "LocalPath": {
+          "shape": "DirectoryPath"
+        },
+        "RuleConfigurationName": {
+          "shape": "RuleConfigurationName"
+        },
+        "RuleEvaluatorImage": {
+          "shape": "AlgorithmImage"
+        },
+        "RuleParameters": {
+          "shape": "RuleParameters"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        },
+        "VolumeSizeInGB": {
+          "shape": "OptionalVolumeSizeInGB"
+        }
+      },
+      "required": [
+        "RuleConfigurationName",
+        "RuleEvaluatorImage"
+      ],
+      "type": "structure"
+    },
+    "ProfilerRuleConfigurations": {
+      "max": 20,
+      "member": "ProfilerRuleConfiguration",
+      "min": 0,
+      "type": "list"
+    },
+    "ProfilingIntervalInMilliseconds": {
+      "type": "long"
+    },
+    "ProfilingParameters": {
+      "key": "ConfigKey",
+      "max": 20,
+      "min": 0,
+      "type": "map",
+      "value": "ConfigValue"
+    },
+    "RecordWrapper": {
+      "enum": [
+        "None",
+        "RecordIO"
+      ],
+      "type": "string"
+    },
+    "RemoteDebugConfig": {
+      "members": {
+        "EnableRemoteDebug": {
+          "shape": "EnableRemoteDebug"
+        }
+      },
+      "type": "structure"
+    },
+    "RemoteDebugConfigForUpdate": {
+      "members": {
+        "EnableRemoteDebug": {
+          "shape": "EnableRemoteDebug"
+        }
+      },
+      "type": "structure"
+    },
     "RepositoryAccessMode": {
       "enum": [
         "Platform",
@@ -1638,6 +2701,57 @@ export const spec: SpecTables = {
       "pattern": "arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+",
       "type": "string"
     },
+    "ResourceConfig": {
+      "members": {
+        "InstanceCount": {
+          "shape": "TrainingInstanceCount"
+        },
+        "InstanceGroups": {
+          "shape": "InstanceGroups"
+        },
+        "InstancePlacementConfig": {
+          "shape": "InstancePlacementConfig"
+        },
+        "InstanceType": {
+          "shape": "TrainingInstanceType"
+        },
+        "KeepAlivePeriodInSeconds": {
+          "shape": "KeepAlivePeriodInSeconds"
+        },
+        "TrainingPlanArn": {
+          "shape": "TrainingPlanArn"
+        },
+        "VolumeKmsKeyId": {
+          "shape": "KmsKeyId"
+        },
+        "VolumeSizeInGB": {
+          "shape": "OptionalVolumeSizeInGB"
+        }
+      },
+      "type": "structure"
+    },
+    "ResourceConfigForUpdate": {
+      "members": {
+        "KeepAlivePeriodInSeconds": {
+          "shape": "KeepAlivePeriodInSeconds"
+        }
+      },
+      "required": [
+        "KeepAlivePeriodInSeconds"
+      ],
+      "type": "structure"
+    },
+    "RetryStrategy": {
+      "members": {
+        "MaximumRetryAttempts": {
+          "shape": "MaximumRetryAttempts"
+        }
+      },
+      "required": [
+        "MaximumRetryAttempts"
+      ],
+      "type": "structure"
+    },
     "RoleArn": {
       "max": 2048,
       "min": 20,
@@ -1648,6 +2762,65 @@ export const spec: SpecTables = {
       "enum": [
         "LEAST_OUTSTANDING_REQUESTS",
         "RANDOM"
+      ],
+      "type": "string"
+    },
+    "RuleConfigurationName": {
+      "max": 256,
+      "min": 1,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "RuleParameters": {
+      "key": "ConfigKey",
+      "max": 100,
+      "min": 0,
+      "type": "map",
+      "value": "ConfigValue"
+    },
+    "S3DataDistribution": {
+      "enum": [
+        "FullyReplicated",
+        "ShardedByS3Key"
+      ],
+      "type": "string"
+    },
+    "S3DataSource": {
+      "members": {
+        "AttributeNames": {
+          "shape": "AttributeNames"
+        },
+        "HubAccessConfig": {
+          "shape": "HubAccessConfig"
+        },
+        "InstanceGroupNames": {
+          "shape": "InstanceGroupNames"
+        },
+        "ModelAccessConfig": {
+          "shape": "ModelAccessConfig"
+        },
+        "S3DataDistributionType": {
+          "shape": "S3DataDistribution"
+        },
+        "S3DataType": {
+          "shape": "S3DataType"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3DataType",
+        "S3Uri"
+      ],
+      "type": "structure"
+    },
+    "S3DataType": {
+      "enum": [
+        "ManifestFile",
+        "S3Prefix",
+        "AugmentedManifestFile",
+        "Converse"
       ],
       "type": "string"
     },
@@ -1698,6 +2871,12 @@ export const spec: SpecTables = {
       "pattern": "(https|s3)://([^/]+)/?(.*)",
       "type": "string"
     },
+    "S3Uri": {
+      "max": 1024,
+      "min": 0,
+      "pattern": "(https|s3)://([^/]+)/?(.*)",
+      "type": "string"
+    },
     "SamplingPercentage": {
       "max": 100,
       "min": 0,
@@ -1707,6 +2886,52 @@ export const spec: SpecTables = {
       "max": 32,
       "min": 0,
       "pattern": "[-0-9a-zA-Z]+",
+      "type": "string"
+    },
+    "Seed": {
+      "type": "long"
+    },
+    "ServerlessJobBaseModelArn": {
+      "max": 2048,
+      "min": 1,
+      "pattern": "(arn:[a-z0-9-\\.]{1,63}:sagemaker:\\w+(?:-\\w+)+:(\\d{12}|aws):hub-content\\/)[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\\/Model\\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}(\\/\\d{1,4}.\\d{1,4}.\\d{1,4})?",
+      "type": "string"
+    },
+    "ServerlessJobConfig": {
+      "members": {
+        "AcceptEula": {
+          "shape": "AcceptEula"
+        },
+        "BaseModelArn": {
+          "shape": "ServerlessJobBaseModelArn"
+        },
+        "CustomizationTechnique": {
+          "shape": "CustomizationTechnique"
+        },
+        "EvaluationType": {
+          "shape": "EvaluationType"
+        },
+        "EvaluatorArn": {
+          "shape": "EvaluatorArn"
+        },
+        "JobType": {
+          "shape": "ServerlessJobType"
+        },
+        "Peft": {
+          "shape": "Peft"
+        }
+      },
+      "required": [
+        "BaseModelArn",
+        "JobType"
+      ],
+      "type": "structure"
+    },
+    "ServerlessJobType": {
+      "enum": [
+        "FineTuning",
+        "Evaluation"
+      ],
       "type": "string"
     },
     "ServerlessMaxConcurrency": {
@@ -1724,13 +2949,77 @@ export const spec: SpecTables = {
       "min": 1,
       "type": "integer"
     },
+    "SessionChainingConfig": {
+      "members": {
+        "EnableSessionTagChaining": {
+          "shape": "EnableSessionTagChaining"
+        }
+      },
+      "type": "structure"
+    },
+    "ShuffleConfig": {
+      "members": {
+        "Seed": {
+          "shape": "Seed"
+        }
+      },
+      "required": [
+        "Seed"
+      ],
+      "type": "structure"
+    },
     "SnsTopicArn": {
       "max": 2048,
       "min": 0,
       "pattern": "arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+",
       "type": "string"
     },
+    "SortBy": {
+      "enum": [
+        "Name",
+        "CreationTime",
+        "Status"
+      ],
+      "type": "string"
+    },
+    "SortOrder": {
+      "enum": [
+        "Ascending",
+        "Descending"
+      ],
+      "type": "string"
+    },
+    "StopTrainingJobRequest": {
+      "members": {
+        "TrainingJobName": {
+          "shape": "TrainingJobName"
+        }
+      },
+      "required": [
+        "TrainingJobName"
+      ],
+      "type": "structure"
+    },
+    "StoppingCondition": {
+      "members": {
+        "MaxPendingTimeInSeconds": {
+          "shape": "MaxPendingTimeInSeconds"
+        },
+        "MaxRuntimeInSeconds": {
+          "shape": "MaxRuntimeInSeconds"
+        },
+        "MaxWaitTimeInSeconds": {
+          "shape": "MaxWaitTimeInSeconds"
+        }
+      },
+      "type": "structure"
+    },
     "String": {
+      "type": "string"
+    },
+    "String256": {
+      "max": 256,
+      "min": 0,
       "type": "string"
     },
     "SubnetId": {
@@ -1784,8 +3073,312 @@ export const spec: SpecTables = {
       "pattern": "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
       "type": "string"
     },
+    "TensorBoardOutputConfig": {
+      "members": {
+        "LocalPath": {
+          "shape": "DirectoryPath"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3OutputPath"
+      ],
+      "type": "structure"
+    },
     "Timestamp": {
       "type": "timestamp"
+    },
+    "TrainingContainerArgument": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "TrainingContainerArguments": {
+      "max": 100,
+      "member": "TrainingContainerArgument",
+      "min": 1,
+      "type": "list"
+    },
+    "TrainingContainerEntrypoint": {
+      "max": 100,
+      "member": "TrainingContainerEntrypointString",
+      "min": 1,
+      "type": "list"
+    },
+    "TrainingContainerEntrypointString": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "TrainingEnvironmentKey": {
+      "max": 512,
+      "min": 0,
+      "pattern": "[a-zA-Z_][a-zA-Z0-9_]*",
+      "type": "string"
+    },
+    "TrainingEnvironmentMap": {
+      "key": "TrainingEnvironmentKey",
+      "max": 100,
+      "min": 0,
+      "type": "map",
+      "value": "TrainingEnvironmentValue"
+    },
+    "TrainingEnvironmentValue": {
+      "max": 512,
+      "min": 0,
+      "pattern": "[\\S\\s]*",
+      "type": "string"
+    },
+    "TrainingImageConfig": {
+      "members": {
+        "TrainingRepositoryAccessMode": {
+          "shape": "TrainingRepositoryAccessMode"
+        },
+        "TrainingRepositoryAuthConfig": {
+          "shape": "TrainingRepositoryAuthConfig"
+        }
+      },
+      "required": [
+        "TrainingRepositoryAccessMode"
+      ],
+      "type": "structure"
+    },
+    "TrainingInputMode": {
+      "enum": [
+        "Pipe",
+        "File",
+        "FastFile"
+      ],
+      "type": "string"
+    },
+    "TrainingInstanceCount": {
+      "min": 0,
+      "type": "integer"
+    },
+    "TrainingInstanceType": {
+      "enum": [
+        "ml.m4.xlarge",
+        "ml.m4.2xlarge",
+        "ml.m4.4xlarge",
+        "ml.m4.10xlarge",
+        "ml.m4.16xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.24xlarge",
+        "ml.c4.xlarge",
+        "ml.c4.2xlarge",
+        "ml.c4.4xlarge",
+        "ml.c4.8xlarge",
+        "ml.p2.xlarge",
+        "ml.p2.8xlarge",
+        "ml.p2.16xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.p3dn.24xlarge",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.p5.48xlarge",
+        "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5n.xlarge",
+        "ml.c5n.2xlarge",
+        "ml.c5n.4xlarge",
+        "ml.c5n.9xlarge",
+        "ml.c5n.18xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6e.xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.48xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+        "ml.trn2.48xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.r5d.large",
+        "ml.r5d.xlarge",
+        "ml.r5d.2xlarge",
+        "ml.r5d.4xlarge",
+        "ml.r5d.8xlarge",
+        "ml.r5d.12xlarge",
+        "ml.r5d.16xlarge",
+        "ml.r5d.24xlarge",
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.p6-b200.48xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.p6e-gb200.36xlarge",
+        "ml.p5.4xlarge",
+        "ml.p6-b300.48xlarge",
+        "ml.g7e.2xlarge",
+        "ml.g7e.4xlarge",
+        "ml.g7e.8xlarge",
+        "ml.g7e.12xlarge",
+        "ml.g7e.24xlarge",
+        "ml.g7e.48xlarge"
+      ],
+      "type": "string"
+    },
+    "TrainingJobName": {
+      "max": 63,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+      "type": "string"
+    },
+    "TrainingJobStatus": {
+      "enum": [
+        "InProgress",
+        "Completed",
+        "Failed",
+        "Stopping",
+        "Stopped",
+        "Deleting"
+      ],
+      "type": "string"
+    },
+    "TrainingPlanArn": {
+      "max": 2048,
+      "min": 50,
+      "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*",
+      "type": "string"
+    },
+    "TrainingRepositoryAccessMode": {
+      "enum": [
+        "Platform",
+        "Vpc"
+      ],
+      "type": "string"
+    },
+    "TrainingRepositoryAuthConfig": {
+      "members": {
+        "TrainingRepositoryCredentialsProviderArn": {
+          "shape": "TrainingRepositoryCredentialsProviderArn"
+        }
+      },
+      "required": [
+        "TrainingRepositoryCredentialsProviderArn"
+      ],
+      "type": "structure"
+    },
+    "TrainingRepositoryCredentialsProviderArn": {
+      "jsPattern": "arn:[a-zA-Z0-9\\-]+:lambda:[a-zA-Z0-9\\-]+:[0-9]{12}:function:.*",
+      "max": 2048,
+      "min": 1,
+      "pattern": "arn:[\\p{Alnum}\\-]+:lambda:[\\p{Alnum}\\-]+:[0-9]{12}:function:.*",
+      "type": "string"
+    },
+    "UpdateTrainingJobRequest": {
+      "members": {
+        "ProfilerConfig": {
+          "shape": "ProfilerConfigForUpdate"
+        },
+        "ProfilerRuleConfigurations": {
+          "shape": "ProfilerRuleConfigurations"
+        },
+        "RemoteDebugConfig": {
+          "shape": "RemoteDebugConfigForUpdate"
+        },
+        "ResourceConfig": {
+          "shape": "ResourceConfigForUpdate"
+        },
+        "TrainingJobName": {
+          "shape": "TrainingJobName"
+        }
+      },
+      "required": [
+        "TrainingJobName"
+      ],
+      "type": "structure"
     },
     "Url": {
       "max": 1024,
@@ -1834,6 +3427,15 @@ export const spec: SpecTables = {
       "member": "SecurityGroupId",
       "min": 1,
       "type": "list"
+    },
+    "WarmPoolResourceStatus": {
+      "enum": [
+        "Available",
+        "Terminated",
+        "Reused",
+        "InUse"
+      ],
+      "type": "string"
     }
   }
 };
