@@ -26,6 +26,8 @@ export interface Timing {
   hostingStopGraceMs: number;
   /** How long a model server may take to answer GET /ping with 200. */
   hostingStartupTimeoutMs: number;
+  /** How long InvokeEndpoint waits for a model's answer before a ModelError (AWS: 60 s). */
+  invocationTimeoutMs: number;
   /** Training jobs running at once; further jobs wait (InProgress/Starting). */
   maxConcurrentTrainingJobs: number;
 }
@@ -90,6 +92,7 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
       trainingStopGraceMs: seconds(env.SLIPWAY_TRAINING_STOP_GRACE_SECONDS, 120),
       hostingStopGraceMs: seconds(env.SLIPWAY_HOSTING_STOP_GRACE_SECONDS, 30),
       hostingStartupTimeoutMs: seconds(env.SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS, 300),
+      invocationTimeoutMs: seconds(env.SLIPWAY_INVOCATION_TIMEOUT_SECONDS, 60),
       maxConcurrentTrainingJobs: count(env.SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS, 2),
     },
   };

@@ -6,6 +6,12 @@ import { ListTrainingJobs } from './ListTrainingJobs.js';
 import { StopTrainingJob } from './StopTrainingJob.js';
 import { UpdateTrainingJob } from './UpdateTrainingJob.js';
 import { AddTags } from './AddTags.js';
+import { CreateEndpoint } from './CreateEndpoint.js';
+import { DeleteEndpoint } from './DeleteEndpoint.js';
+import { DescribeEndpoint } from './DescribeEndpoint.js';
+import { ListEndpoints } from './ListEndpoints.js';
+import { UpdateEndpoint } from './UpdateEndpoint.js';
+import { UpdateEndpointWeightsAndCapacities } from './UpdateEndpointWeightsAndCapacities.js';
 import { CreateEndpointConfig } from './CreateEndpointConfig.js';
 import { CreateModel } from './CreateModel.js';
 import { DeleteEndpointConfig } from './DeleteEndpointConfig.js';
@@ -30,6 +36,12 @@ export const sagemaker: Json11Service = {
     StopTrainingJob,
     UpdateTrainingJob,
     AddTags,
+    CreateEndpoint,
+    DeleteEndpoint,
+    DescribeEndpoint,
+    ListEndpoints,
+    UpdateEndpoint,
+    UpdateEndpointWeightsAndCapacities,
     CreateEndpointConfig,
     CreateModel,
     DeleteEndpointConfig,

@@ -10,6 +10,13 @@ export const spec: SpecTables = {
       },
       "input": "AddTagsInput"
     },
+    "CreateEndpoint": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "CreateEndpointInput"
+    },
     "CreateEndpointConfig": {
       "http": {
         "method": "POST",
@@ -30,6 +37,13 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "CreateTrainingJobRequest"
+    },
+    "DeleteEndpoint": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteEndpointInput"
     },
     "DeleteEndpointConfig": {
       "http": {
@@ -59,6 +73,13 @@ export const spec: SpecTables = {
       },
       "input": "DeleteTrainingJobRequest"
     },
+    "DescribeEndpoint": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DescribeEndpointInput"
+    },
     "DescribeEndpointConfig": {
       "http": {
         "method": "POST",
@@ -87,6 +108,13 @@ export const spec: SpecTables = {
       },
       "input": "ListEndpointConfigsInput"
     },
+    "ListEndpoints": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "ListEndpointsInput"
+    },
     "ListModels": {
       "http": {
         "method": "POST",
@@ -114,6 +142,20 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "StopTrainingJobRequest"
+    },
+    "UpdateEndpoint": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "UpdateEndpointInput"
+    },
+    "UpdateEndpointWeightsAndCapacities": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "UpdateEndpointWeightsAndCapacitiesInput"
     },
     "UpdateTrainingJob": {
       "http": {
@@ -169,6 +211,26 @@ export const spec: SpecTables = {
       "member": "AdditionalModelDataSource",
       "min": 0,
       "type": "list"
+    },
+    "Alarm": {
+      "members": {
+        "AlarmName": {
+          "shape": "AlarmName"
+        }
+      },
+      "type": "structure"
+    },
+    "AlarmList": {
+      "max": 10,
+      "member": "Alarm",
+      "min": 1,
+      "type": "list"
+    },
+    "AlarmName": {
+      "max": 255,
+      "min": 1,
+      "pattern": "(?!\\s*$).+",
+      "type": "string"
     },
     "AlgorithmImage": {
       "max": 255,
@@ -292,6 +354,31 @@ export const spec: SpecTables = {
       "min": 0,
       "type": "list"
     },
+    "AutoRollbackConfig": {
+      "members": {
+        "Alarms": {
+          "shape": "AlarmList"
+        }
+      },
+      "type": "structure"
+    },
+    "BlueGreenUpdatePolicy": {
+      "members": {
+        "MaximumExecutionTimeoutInSeconds": {
+          "shape": "MaximumExecutionTimeoutInSeconds"
+        },
+        "TerminationWaitInSeconds": {
+          "shape": "TerminationWaitInSeconds"
+        },
+        "TrafficRoutingConfiguration": {
+          "shape": "TrafficRoutingConfig"
+        }
+      },
+      "required": [
+        "TrafficRoutingConfiguration"
+      ],
+      "type": "structure"
+    },
     "Boolean": {
       "type": "boolean"
     },
@@ -300,6 +387,32 @@ export const spec: SpecTables = {
         "capacity-reservations-only"
       ],
       "type": "string"
+    },
+    "CapacitySize": {
+      "members": {
+        "Type": {
+          "shape": "CapacitySizeType"
+        },
+        "Value": {
+          "shape": "CapacitySizeValue"
+        }
+      },
+      "required": [
+        "Type",
+        "Value"
+      ],
+      "type": "structure"
+    },
+    "CapacitySizeType": {
+      "enum": [
+        "INSTANCE_COUNT",
+        "CAPACITY_PERCENT"
+      ],
+      "type": "string"
+    },
+    "CapacitySizeValue": {
+      "min": 1,
+      "type": "integer"
     },
     "CaptureContentTypeHeader": {
       "members": {
@@ -831,6 +944,27 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "CreateEndpointInput": {
+      "members": {
+        "DeploymentConfig": {
+          "shape": "DeploymentConfig"
+        },
+        "EndpointConfigName": {
+          "shape": "EndpointConfigName"
+        },
+        "EndpointName": {
+          "shape": "EndpointName"
+        },
+        "Tags": {
+          "shape": "TagList"
+        }
+      },
+      "required": [
+        "EndpointConfigName",
+        "EndpointName"
+      ],
+      "type": "structure"
+    },
     "CreateModelInput": {
       "members": {
         "Containers": {
@@ -1098,6 +1232,17 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DeleteEndpointInput": {
+      "members": {
+        "EndpointName": {
+          "shape": "EndpointName"
+        }
+      },
+      "required": [
+        "EndpointName"
+      ],
+      "type": "structure"
+    },
     "DeleteModelInput": {
       "members": {
         "ModelName": {
@@ -1135,6 +1280,20 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DeploymentConfig": {
+      "members": {
+        "AutoRollbackConfiguration": {
+          "shape": "AutoRollbackConfig"
+        },
+        "BlueGreenUpdatePolicy": {
+          "shape": "BlueGreenUpdatePolicy"
+        },
+        "RollingUpdatePolicy": {
+          "shape": "RollingUpdatePolicy"
+        }
+      },
+      "type": "structure"
+    },
     "DescribeEndpointConfigInput": {
       "members": {
         "EndpointConfigName": {
@@ -1143,6 +1302,17 @@ export const spec: SpecTables = {
       },
       "required": [
         "EndpointConfigName"
+      ],
+      "type": "structure"
+    },
+    "DescribeEndpointInput": {
+      "members": {
+        "EndpointName": {
+          "shape": "EndpointName"
+        }
+      },
+      "required": [
+        "EndpointName"
       ],
       "type": "structure"
     },
@@ -1167,6 +1337,31 @@ export const spec: SpecTables = {
         "TrainingJobName"
       ],
       "type": "structure"
+    },
+    "DesiredWeightAndCapacity": {
+      "members": {
+        "DesiredInstanceCount": {
+          "shape": "TaskCount"
+        },
+        "DesiredWeight": {
+          "shape": "VariantWeight"
+        },
+        "ServerlessUpdateConfig": {
+          "shape": "ProductionVariantServerlessUpdateConfig"
+        },
+        "VariantName": {
+          "shape": "VariantName"
+        }
+      },
+      "required": [
+        "VariantName"
+      ],
+      "type": "structure"
+    },
+    "DesiredWeightAndCapacityList": {
+      "member": "DesiredWeightAndCapacity",
+      "min": 1,
+      "type": "list"
     },
     "DestinationS3Uri": {
       "max": 512,
@@ -1214,6 +1409,40 @@ export const spec: SpecTables = {
       "enum": [
         "Name",
         "CreationTime"
+      ],
+      "type": "string"
+    },
+    "EndpointName": {
+      "max": 63,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+      "type": "string"
+    },
+    "EndpointNameContains": {
+      "max": 63,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9-]+",
+      "type": "string"
+    },
+    "EndpointSortKey": {
+      "enum": [
+        "Name",
+        "CreationTime",
+        "Status"
+      ],
+      "type": "string"
+    },
+    "EndpointStatus": {
+      "enum": [
+        "OutOfService",
+        "Creating",
+        "Updating",
+        "SystemUpdating",
+        "RollingBack",
+        "InService",
+        "Deleting",
+        "Failed",
+        "UpdateRollbackFailed"
       ],
       "type": "string"
     },
@@ -1564,6 +1793,41 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "ListEndpointsInput": {
+      "members": {
+        "CreationTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "CreationTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "MaxResults": {
+          "shape": "MaxResults"
+        },
+        "NameContains": {
+          "shape": "EndpointNameContains"
+        },
+        "NextToken": {
+          "shape": "PaginationToken"
+        },
+        "SortBy": {
+          "shape": "EndpointSortKey"
+        },
+        "SortOrder": {
+          "shape": "OrderKey"
+        },
+        "StatusEquals": {
+          "shape": "EndpointStatus"
+        }
+      },
+      "type": "structure"
+    },
     "ListModelsInput": {
       "members": {
         "CreationTimeAfter": {
@@ -1705,6 +1969,11 @@ export const spec: SpecTables = {
     },
     "MaxWaitTimeInSeconds": {
       "min": 1,
+      "type": "integer"
+    },
+    "MaximumExecutionTimeoutInSeconds": {
+      "max": 28800,
+      "min": 600,
       "type": "integer"
     },
     "MaximumRetryAttempts": {
@@ -2563,6 +2832,17 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "ProductionVariantServerlessUpdateConfig": {
+      "members": {
+        "MaxConcurrency": {
+          "shape": "ServerlessMaxConcurrency"
+        },
+        "ProvisionedConcurrency": {
+          "shape": "ServerlessProvisionedConcurrency"
+        }
+      },
+      "type": "structure"
+    },
     "ProductionVariantVolumeSizeInGB": {
       "max": 512,
       "min": 1,
@@ -2757,6 +3037,27 @@ export const spec: SpecTables = {
       "min": 20,
       "pattern": "arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
       "type": "string"
+    },
+    "RollingUpdatePolicy": {
+      "members": {
+        "MaximumBatchSize": {
+          "shape": "CapacitySize"
+        },
+        "MaximumExecutionTimeoutInSeconds": {
+          "shape": "MaximumExecutionTimeoutInSeconds"
+        },
+        "RollbackMaximumBatchSize": {
+          "shape": "CapacitySize"
+        },
+        "WaitIntervalInSeconds": {
+          "shape": "WaitIntervalInSeconds"
+        }
+      },
+      "required": [
+        "MaximumBatchSize",
+        "WaitIntervalInSeconds"
+      ],
+      "type": "structure"
     },
     "RoutingStrategy": {
       "enum": [
@@ -3073,6 +3374,10 @@ export const spec: SpecTables = {
       "pattern": "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
       "type": "string"
     },
+    "TaskCount": {
+      "min": 0,
+      "type": "integer"
+    },
     "TensorBoardOutputConfig": {
       "members": {
         "LocalPath": {
@@ -3087,8 +3392,42 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "TerminationWaitInSeconds": {
+      "max": 3600,
+      "min": 0,
+      "type": "integer"
+    },
     "Timestamp": {
       "type": "timestamp"
+    },
+    "TrafficRoutingConfig": {
+      "members": {
+        "CanarySize": {
+          "shape": "CapacitySize"
+        },
+        "LinearStepSize": {
+          "shape": "CapacitySize"
+        },
+        "Type": {
+          "shape": "TrafficRoutingConfigType"
+        },
+        "WaitIntervalInSeconds": {
+          "shape": "WaitIntervalInSeconds"
+        }
+      },
+      "required": [
+        "Type",
+        "WaitIntervalInSeconds"
+      ],
+      "type": "structure"
+    },
+    "TrafficRoutingConfigType": {
+      "enum": [
+        "ALL_AT_ONCE",
+        "CANARY",
+        "LINEAR"
+      ],
+      "type": "string"
     },
     "TrainingContainerArgument": {
       "max": 256,
@@ -3357,6 +3696,48 @@ export const spec: SpecTables = {
       "pattern": "arn:[\\p{Alnum}\\-]+:lambda:[\\p{Alnum}\\-]+:[0-9]{12}:function:.*",
       "type": "string"
     },
+    "UpdateEndpointInput": {
+      "members": {
+        "DeploymentConfig": {
+          "shape": "DeploymentConfig"
+        },
+        "EndpointConfigName": {
+          "shape": "EndpointConfigName"
+        },
+        "EndpointName": {
+          "shape": "EndpointName"
+        },
+        "ExcludeRetainedVariantProperties": {
+          "shape": "VariantPropertyList"
+        },
+        "RetainAllVariantProperties": {
+          "shape": "Boolean"
+        },
+        "RetainDeploymentConfig": {
+          "shape": "Boolean"
+        }
+      },
+      "required": [
+        "EndpointConfigName",
+        "EndpointName"
+      ],
+      "type": "structure"
+    },
+    "UpdateEndpointWeightsAndCapacitiesInput": {
+      "members": {
+        "DesiredWeightsAndCapacities": {
+          "shape": "DesiredWeightAndCapacityList"
+        },
+        "EndpointName": {
+          "shape": "EndpointName"
+        }
+      },
+      "required": [
+        "DesiredWeightsAndCapacities",
+        "EndpointName"
+      ],
+      "type": "structure"
+    },
     "UpdateTrainingJobRequest": {
       "members": {
         "ProfilerConfig": {
@@ -3397,6 +3778,31 @@ export const spec: SpecTables = {
       "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
       "type": "string"
     },
+    "VariantProperty": {
+      "members": {
+        "VariantPropertyType": {
+          "shape": "VariantPropertyType"
+        }
+      },
+      "required": [
+        "VariantPropertyType"
+      ],
+      "type": "structure"
+    },
+    "VariantPropertyList": {
+      "max": 3,
+      "member": "VariantProperty",
+      "min": 0,
+      "type": "list"
+    },
+    "VariantPropertyType": {
+      "enum": [
+        "DesiredInstanceCount",
+        "DesiredWeight",
+        "DataCaptureConfig"
+      ],
+      "type": "string"
+    },
     "VariantWeight": {
       "min": 0,
       "type": "float"
@@ -3427,6 +3833,11 @@ export const spec: SpecTables = {
       "member": "SecurityGroupId",
       "min": 1,
       "type": "list"
+    },
+    "WaitIntervalInSeconds": {
+      "max": 3600,
+      "min": 0,
+      "type": "integer"
     },
     "WarmPoolResourceStatus": {
       "enum": [

@@ -1,0 +1,577 @@
+/**
+ * Drives endpoints to the state their operations recorded, with real model server
+ * processes, and keeps the routing table InvokeEndpoint reads.
+ *
+ * Status machine (as AWS): Creating → InService | Failed; InService → Updating → InService,
+ * or → RollingBack → InService (with FailureReason) when the new instances never became
+ * healthy; InService → Deleting → gone. Operations write the new status and hand the
+ * endpoint over with {@link EndpointController.kick}; the controller acts, then records the
+ * outcome. Work on one endpoint is serialised; endpoints proceed independently.
+ *
+ * - Instances: one process per instance through the runtime backend, under
+ *   `<dataDir>/endpoints/<account>/<region>/<endpoint>/<variant>/<instance>/` with the model
+ *   data unpacked into its `model/`, `SLIPWAY_VARIANT_NAME` / `SLIPWAY_INSTANCE_ID` and the
+ *   container `Environment` in its environment. Ready when GET /ping answers 200 within
+ *   `hostingStartupTimeoutMs`; a crash takes the instance out of routing and a Supervisor
+ *   restarts it with backoff.
+ * - Blue/green UpdateEndpoint (AWS's default deployment): the new fleet starts beside the
+ *   old one, traffic moves only when every new instance is healthy, then the old instances
+ *   drain and stop. The old fleet keeps serving throughout, also when the update fails.
+ * - Restart of Slipway: `start()` brings InService endpoints back (fresh instances from the
+ *   stored deployment) and finishes Creating / Updating / Deleting.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { ObjectStore } from '../../objects/object-store.js';
+import { prepareModelData } from '../../runtime/artifacts.js';
+import { HealthCheckError, type Backend, type RunSpec } from '../../runtime/backend.js';
+import type { ImageCatalog } from '../../runtime/image-catalog.js';
+import { Supervisor, type BackoffPolicy } from '../../runtime/restart.js';
+import type { Resource, Scope, Store } from '../../store/store.js';
+import { CaptureWriter } from './capture.js';
+import { ENDPOINT_KIND, type AsyncConfig, type EndpointRecord, type EndpointStatus, type VariantSpec } from './endpoint.js';
+import { route, type RouteInstance, type RouteVariant } from './router.js';
+
+export interface EndpointDeps {
+  config: Config;
+  store: Store;
+  objects: ObjectStore;
+  runtime: { backend: Backend; catalog: ImageCatalog };
+  clock: { now(): number };
+  ids: { uuid(): string };
+  log: Logger;
+}
+
+/** Crash restarts: quick first retry (a model server that died mid-traffic should be back fast), capped. */
+const RESTART_POLICY: BackoffPolicy = { baseMs: 250, factor: 2, maxMs: 30_000 };
+const MAX_RESTARTS = 8;
+/** An instance that ran this long before crashing starts its backoff from the beginning again. */
+const STABLE_AFTER_MS = 60_000;
+/** How long a replaced instance may take to finish the requests it is still answering. */
+const DRAIN_LIMIT_MS = 10_000;
+
+export class LiveInstance implements RouteInstance {
+  outstanding = 0;
+  healthy = false;
+  address: string | undefined;
+  supervisor!: Supervisor;
+  /** Settles once the current process answered GET /ping (or failed to). */
+  ready: Promise<void> = Promise.resolve();
+  retired = false;
+  constructor(
+    readonly id: string,
+    readonly variant: string,
+    readonly baseDir: string,
+  ) {}
+}
+
+export class LiveVariant implements RouteVariant<LiveInstance> {
+  current = 0;
+  constructor(
+    readonly name: string,
+    public weight: number,
+    public instances: LiveInstance[],
+  ) {}
+}
+
+/** What InvokeEndpoint needs to know about a serving endpoint. */
+export class LiveEndpoint {
+  rotation = 0;
+  constructor(
+    readonly scope: Scope,
+    readonly name: string,
+    readonly arn: string,
+    public variants: LiveVariant[],
+    public capture: CaptureWriter | undefined,
+    public asyncConfig: AsyncConfig | undefined,
+  ) {}
+}
+
+export type Acquired =
+  | { ok: true; endpoint: LiveEndpoint; variant: LiveVariant; instance: LiveInstance; release: () => void }
+  | { ok: false; reason: 'not-found' | 'no-variant' | 'no-traffic' | 'no-instance'; endpoint?: LiveEndpoint };
+
+const key = (s: Scope, name: string) => `${s.account}/${s.region}/${name.toLowerCase()}`;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+class Stopping extends Error {}
+
+/** A fleet did not come up: the first cause, and the instances that did start (still running). */
+class FleetError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly started: LiveInstance[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function unwrap(err: unknown): { cause: unknown; started: LiveInstance[] } {
+  return err instanceof FleetError ? { cause: err.cause, started: err.started } : { cause: err, started: [] };
+}
+
+export class EndpointController {
+  private readonly live = new Map<string, LiveEndpoint>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly instances = new Set<LiveInstance>();
+  private readonly background = new Set<Promise<unknown>>();
+  private stopping = false;
+
+  constructor(private readonly deps: EndpointDeps) {}
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Resumes every stored endpoint (InService ones serve again; in-progress ones finish). */
+  async start(): Promise<void> {
+    for (const row of await this.deps.store.scan<EndpointRecord>(ENDPOINT_KIND)) {
+      const scope = { account: row.account, region: row.region };
+      this.kick(scope, row.name, true);
+    }
+  }
+
+  /** Stops every instance (with the hosting grace), flushes capture, waits for background work. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const grace = this.deps.config.timing.hostingStopGraceMs;
+    // Stopping the processes first also ends any startup that is still waiting for /ping.
+    await Promise.all([...this.instances].map((i) => this.stopInstance(i, grace)));
+    await Promise.allSettled([...this.chains.values()]);
+    await Promise.allSettled([...this.live.values()].map((e) => e.capture?.close()));
+    await Promise.race([Promise.allSettled([...this.background]), sleep(5000)]);
+    this.live.clear();
+  }
+
+  /** Hands an endpoint to the controller after its operation recorded a new status. */
+  kick(scope: Scope, name: string, resume = false): Promise<void> {
+    const k = key(scope, name);
+    const s = { account: scope.account, region: scope.region };
+    const next = (this.chains.get(k) ?? Promise.resolve())
+      .then(() => this.reconcile(s, name, resume))
+      .catch((err) => {
+        if (!(err instanceof Stopping)) this.deps.log.error({ err, endpoint: name }, 'endpoint reconcile failed');
+      });
+    this.chains.set(k, next);
+    void next.then(() => {
+      if (this.chains.get(k) === next) this.chains.delete(k);
+    });
+    return next;
+  }
+
+  /** Resolves when every queued transition has been acted on (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Keeps a background task (an async invocation) alive until shutdown waits for it. */
+  track<T>(task: Promise<T>): void {
+    const p = task.catch((err) => this.deps.log.error({ err }, 'background task failed'));
+    this.background.add(p);
+    void p.finally(() => this.background.delete(p));
+  }
+
+  // ---------------------------------------------------------------- routing (hot path: memory only)
+
+  /** The serving endpoint, if any (InService, Updating, RollingBack). */
+  endpoint(scope: Scope, name: string): LiveEndpoint | undefined {
+    return this.live.get(key(scope, name));
+  }
+
+  /**
+   * Picks variant and instance for one invocation and counts it as outstanding until
+   * `release()` (least-outstanding routing depends on every caller releasing exactly once).
+   */
+  acquire(scope: Scope, name: string, opts: { targetVariant?: string; exclude?: ReadonlySet<string> } = {}): Acquired {
+    const ep = this.live.get(key(scope, name));
+    if (!ep) return { ok: false, reason: 'not-found' };
+    const r = route(ep.variants, { targetVariant: opts.targetVariant, rotation: ep.rotation++, exclude: opts.exclude });
+    if (ep.rotation > 1e9) ep.rotation = 0;
+    if (!r.ok) return { ok: false, reason: r.reason, endpoint: ep };
+    const inst = r.instance;
+    inst.outstanding++;
+    let released = false;
+    return {
+      ok: true,
+      endpoint: ep,
+      variant: r.variant as LiveVariant,
+      instance: inst,
+      release: () => {
+        if (!released) (released = true), inst.outstanding--;
+      },
+    };
+  }
+
+  /** The proxy could not reach the instance: take it out of routing until it answers /ping again. */
+  reportUnreachable(inst: LiveInstance): void {
+    if (!inst.healthy || inst.retired) return;
+    inst.healthy = false;
+    const h = inst.supervisor.handle;
+    if (!h) return;
+    const { backend } = this.deps.runtime;
+    // If the process is alive but failing, re-probe; if it died, the Supervisor restarts it.
+    if (backend.status(h).state !== 'exited') {
+      inst.ready = backend
+        .waitHealthy(h, this.deps.config.timing.hostingStartupTimeoutMs)
+        .then(() => {
+          if (!inst.retired && inst.supervisor.handle === h) inst.healthy = true;
+        })
+        .catch(() => {});
+    }
+  }
+
+  /** Instances per variant (id, pid, address, health): for operators and tests. */
+  describeInstances(scope: Scope, name: string) {
+    const ep = this.live.get(key(scope, name));
+    if (!ep) return [];
+    const { backend } = this.deps.runtime;
+    return ep.variants.flatMap((v) =>
+      v.instances.map((i) => {
+        const h = i.supervisor.handle;
+        const st = h ? backend.status(h) : undefined;
+        return {
+          variant: v.name,
+          id: i.id,
+          healthy: i.healthy,
+          address: i.address,
+          outstanding: i.outstanding,
+          pid: st && st.state === 'running' ? st.pid : undefined,
+          logFile: h ? backend.logs(h).path : undefined,
+          restarts: i.supervisor.restartCount,
+        };
+      }),
+    );
+  }
+
+  /** Where an endpoint's instance logs would be in CloudWatch (ModelError's LogStreamArn). */
+  static logGroupArn(scope: Scope, name: string): string {
+    return `arn:aws:logs:${scope.region}:${scope.account}:log-group:/aws/sagemaker/Endpoints/${name}`;
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  private async reconcile(scope: Scope, name: string, resume: boolean): Promise<void> {
+    if (this.stopping) return;
+    const row = await this.deps.store.get<EndpointRecord>(scope, ENDPOINT_KIND, name);
+    if (!row) return;
+    const rec = row.data;
+    const k = key(scope, name);
+    switch (rec.EndpointStatus) {
+      case 'Creating':
+        return this.create(scope, row);
+      case 'InService':
+      case 'RollingBack':
+        if (!this.live.has(k)) return this.resume(scope, row);
+        if (rec.EndpointStatus === 'RollingBack') await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService' }));
+        return;
+      case 'Updating':
+        if (!this.live.has(k) && resume) {
+          // After a restart the old fleet is not running: bring it back first, so the update
+          // is again blue/green and a failed update still leaves a serving endpoint.
+          await this.resume(scope, row);
+          if (!this.live.has(k)) return;
+        }
+        return rec.pending ? this.deploy(scope, row) : this.scale(scope, row);
+      case 'Deleting':
+        return this.delete(scope, row);
+      case 'Failed':
+        return;
+    }
+  }
+
+  /** Writes a transition; `mutate` receives the current record (another operation may have changed it). */
+  private async record(scope: Scope, name: string, mutate: (r: EndpointRecord) => EndpointRecord): Promise<EndpointRecord | undefined> {
+    if (this.stopping) throw new Stopping();
+    const now = this.deps.clock.now();
+    const row = await this.deps.store.update<EndpointRecord>(scope, ENDPOINT_KIND, name, (row) => {
+      const data = { ...mutate(row.data), LastModifiedTime: now / 1000 };
+      return { ...row, status: data.EndpointStatus, modifiedAt: now, data };
+    });
+    return row?.data;
+  }
+
+  private async create(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
+    const rec = row.data;
+    let fleet: LiveVariant[];
+    try {
+      fleet = await this.startFleet(scope, rec.EndpointName, rec.variants);
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      if (this.stopping) return this.stopAll(started);
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: failureReason(cause) }));
+      return this.stopAll(started);
+    }
+    // Routing opens before InService is written: a client that reads InService must be able
+    // to invoke at once (the endpoint-in-service waiter is followed by invoke-endpoint).
+    this.open(scope, rec, fleet);
+    await this.record(scope, row.name, (r) => ({
+      ...r,
+      EndpointStatus: 'InService',
+      FailureReason: undefined,
+      variants: settle(r.variants, fleet, this.deps.clock.now()),
+    }));
+  }
+
+  /** InService endpoint without running instances (Slipway restarted): start its fleet again. */
+  private async resume(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
+    const rec = row.data;
+    await rm(this.endpointDir(scope, rec.EndpointName), { recursive: true, force: true }).catch(() => {});
+    let fleet: LiveVariant[];
+    try {
+      fleet = await this.startFleet(
+        scope,
+        rec.EndpointName,
+        rec.variants.map((v) => ({ ...v, DesiredInstanceCount: v.CurrentInstanceCount || v.DesiredInstanceCount, DesiredWeight: v.CurrentWeight })),
+      );
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      if (this.stopping) return this.stopAll(started);
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: failureReason(cause), pending: undefined }));
+      return this.stopAll(started);
+    }
+    this.open(scope, rec, fleet);
+    if (rec.EndpointStatus === 'RollingBack') await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'InService' }));
+  }
+
+  /** UpdateEndpoint to another endpoint config: blue/green. */
+  private async deploy(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
+    const rec = row.data;
+    const pending = rec.pending!;
+    const ep = this.live.get(key(scope, rec.EndpointName))!;
+    let fleet: LiveVariant[];
+    try {
+      fleet = await this.startFleet(scope, rec.EndpointName, pending.variants);
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      if (this.stopping) return this.stopAll(started);
+      // The old fleet never stopped serving; RollingBack is recorded, the new instances
+      // stop, then InService with the reason (AWS keeps FailureReason on the InService
+      // endpoint after a failed update).
+      const reason = failureReason(cause);
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'RollingBack', FailureReason: reason }));
+      await this.stopAll(started);
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'InService', pending: undefined }));
+      return;
+    }
+    // Traffic moves in one step, once every new instance is healthy.
+    const old = ep.variants;
+    const oldCapture = ep.capture;
+    ep.variants = fleet;
+    ep.capture = this.captureFor(rec.EndpointName, pending.DataCaptureConfig);
+    ep.asyncConfig = pending.AsyncInferenceConfig;
+    await this.record(scope, row.name, (r) => ({
+      ...r,
+      EndpointStatus: 'InService',
+      FailureReason: undefined,
+      EndpointConfigName: pending.EndpointConfigName,
+      variants: settle(pending.variants, fleet, this.deps.clock.now()),
+      DataCaptureConfig: pending.DataCaptureConfig,
+      AsyncInferenceConfig: pending.AsyncInferenceConfig,
+      pending: undefined,
+    }));
+    void oldCapture?.close();
+    await this.retire(old.flatMap((v) => v.instances));
+  }
+
+  /** UpdateEndpointWeightsAndCapacities: weights at once, instances started/stopped for real. */
+  private async scale(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
+    const rec = row.data;
+    const ep = this.live.get(key(scope, rec.EndpointName))!;
+    const added: LiveInstance[] = [];
+    const removed: LiveInstance[] = [];
+    try {
+      for (const spec of rec.variants) {
+        const lv = ep.variants.find((v) => v.name === spec.VariantName);
+        if (!lv) continue;
+        const have = lv.instances.length;
+        if (spec.DesiredInstanceCount > have) {
+          const results = await Promise.allSettled(
+            Array.from({ length: spec.DesiredInstanceCount - have }, () => this.startInstance(scope, rec.EndpointName, spec, added)),
+          );
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
+      }
+    } catch (err) {
+      if (this.stopping) return this.stopAll(added);
+      const reason = failureReason(err);
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'RollingBack', FailureReason: reason }));
+      await this.stopAll(added);
+      await this.record(scope, row.name, (r) => ({
+        ...r,
+        EndpointStatus: 'InService',
+        variants: r.variants.map((v) => ({ ...v, DesiredWeight: v.CurrentWeight, DesiredInstanceCount: v.CurrentInstanceCount })),
+      }));
+      return;
+    }
+    // Every new instance is healthy: apply the new pool sizes and weights together.
+    for (const spec of rec.variants) {
+      const lv = ep.variants.find((v) => v.name === spec.VariantName);
+      if (!lv) continue;
+      const extra = added.filter((i) => i.variant === spec.VariantName);
+      const pool = [...lv.instances, ...extra];
+      while (pool.length > spec.DesiredInstanceCount) removed.push(pool.pop()!);
+      lv.instances = pool;
+      lv.weight = spec.DesiredWeight;
+      lv.current = 0;
+    }
+    await this.record(scope, row.name, (r) => ({
+      ...r,
+      EndpointStatus: 'InService',
+      FailureReason: undefined,
+      variants: r.variants.map((v) => {
+        const lv = ep.variants.find((x) => x.name === v.VariantName);
+        return { ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: lv ? lv.instances.length : v.CurrentInstanceCount };
+      }),
+    }));
+    await this.retire(removed);
+  }
+
+  private async delete(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
+    const rec = row.data;
+    const k = key(scope, rec.EndpointName);
+    const ep = this.live.get(k);
+    // Invocations stop here: from now on the endpoint is not found, as in AWS once Deleting.
+    this.live.delete(k);
+    if (ep) {
+      await ep.capture?.close();
+      await this.stopAll(ep.variants.flatMap((v) => v.instances));
+    }
+    if (this.stopping) throw new Stopping();
+    await rm(this.endpointDir(scope, rec.EndpointName), { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
+    await this.deps.store.delete(scope, ENDPOINT_KIND, rec.EndpointName);
+  }
+
+  // ---------------------------------------------------------------- fleets and instances
+
+  private open(scope: Scope, rec: EndpointRecord, fleet: LiveVariant[]): void {
+    this.live.set(
+      key(scope, rec.EndpointName),
+      new LiveEndpoint(scope, rec.EndpointName, rec.EndpointArn, fleet, this.captureFor(rec.EndpointName, rec.DataCaptureConfig), rec.AsyncInferenceConfig),
+    );
+  }
+
+  private captureFor(endpointName: string, config: EndpointRecord['DataCaptureConfig']): CaptureWriter | undefined {
+    if (!config || config.EnableCapture === false) return undefined;
+    return new CaptureWriter({
+      endpointName,
+      config,
+      sink: { put: (b, k, body, o) => this.deps.objects.put(b, k, body, o) },
+      uuid: () => this.deps.ids.uuid(),
+      onError: (err) => this.deps.log.warn({ err, endpoint: endpointName }, 'data capture write failed'),
+    });
+  }
+
+  /**
+   * Starts every instance of every variant and waits until all are healthy. On failure the
+   * instances that did start are handed back in a {@link FleetError}, still running, so the
+   * caller records the failure before it stops them.
+   */
+  private async startFleet(scope: Scope, endpointName: string, variants: VariantSpec[]): Promise<LiveVariant[]> {
+    const started: LiveInstance[] = [];
+    const results = await Promise.allSettled(
+      variants.flatMap((v) => Array.from({ length: v.DesiredInstanceCount }, () => this.startInstance(scope, endpointName, v, started))),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed || this.stopping) throw new FleetError(failed ? failed.reason : new Stopping(), started);
+    return variants.map(
+      (v) => new LiveVariant(v.VariantName, v.DesiredWeight, started.filter((i) => i.variant === v.VariantName)),
+    );
+  }
+
+  private async stopAll(list: LiveInstance[]): Promise<void> {
+    await Promise.all(list.map((i) => this.stopInstance(i, this.deps.config.timing.hostingStopGraceMs)));
+  }
+
+  private endpointDir(scope: Scope, endpointName: string): string {
+    return join(this.deps.config.dataDir, 'endpoints', scope.account, scope.region, endpointName);
+  }
+
+  /** One model server: model data, process, first /ping. Pushes to `started` as soon as a process exists. */
+  private async startInstance(scope: Scope, endpointName: string, v: VariantSpec, started: LiveInstance[]): Promise<LiveInstance> {
+    const { backend, catalog } = this.deps.runtime;
+    const id = `i-${randomBytes(6).toString('hex')}`;
+    const baseDir = join(this.endpointDir(scope, endpointName), v.VariantName, id);
+    // An unknown image fails here, with the catalog's message saying how to map it.
+    const resolved = catalog.resolve(v.Image);
+    if (v.ModelDataUrl) await prepareModelData(this.deps.objects, v.ModelDataUrl, join(baseDir, 'model'));
+    if (this.stopping) throw new Stopping();
+    const spec: RunSpec = {
+      id,
+      role: 'serve',
+      resolved,
+      baseDir,
+      env: { ...v.Environment, SLIPWAY_ENDPOINT_NAME: endpointName, SLIPWAY_VARIANT_NAME: v.VariantName },
+    };
+    const inst = new LiveInstance(id, v.VariantName, baseDir);
+    const timeout = this.deps.config.timing.hostingStartupTimeoutMs;
+    inst.supervisor = new Supervisor(backend, spec, {
+      policy: RESTART_POLICY,
+      maxRestarts: MAX_RESTARTS,
+      stableAfterMs: STABLE_AFTER_MS,
+      onCrash: (status, attempt) => {
+        inst.healthy = false;
+        this.deps.log.warn({ endpoint: endpointName, instance: id, status, attempt }, 'model server crashed; restarting');
+      },
+      onStart: (h) => {
+        inst.ready = backend.waitHealthy(h, timeout).then(() => {
+          inst.address = backend.address(h);
+          if (!inst.retired) inst.healthy = true;
+        });
+        // Restarts report through logs; the first start is awaited below.
+        inst.ready.catch((err) => this.deps.log.warn({ err, instance: id }, 'model server not healthy'));
+      },
+      onGiveUp: (reason) => this.deps.log.error({ endpoint: endpointName, instance: id, reason }, 'model server given up'),
+    });
+    await inst.supervisor.start();
+    this.instances.add(inst);
+    started.push(inst);
+    await inst.ready;
+    return inst;
+  }
+
+  private async stopInstance(inst: LiveInstance, graceMs: number): Promise<void> {
+    inst.retired = true;
+    inst.healthy = false;
+    try {
+      await inst.supervisor.stop(graceMs);
+    } catch (err) {
+      this.deps.log.error({ err, instance: inst.id }, 'model server did not stop');
+    }
+    this.instances.delete(inst);
+  }
+
+  /** Instances out of routing: let their in-flight requests finish (bounded), then stop them. */
+  private async retire(list: LiveInstance[]): Promise<void> {
+    for (const i of list) i.healthy = false;
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    while (list.some((i) => i.outstanding > 0) && Date.now() < deadline) await sleep(20);
+    await Promise.all(list.map((i) => this.stopInstance(i, this.deps.config.timing.hostingStopGraceMs)));
+    await Promise.all(list.map((i) => rm(i.baseDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {})));
+  }
+}
+
+/** The deployed variants with their live counts and the image resolution time. */
+function settle(variants: VariantSpec[], fleet: LiveVariant[], now: number): VariantSpec[] {
+  return variants.map((v) => {
+    const lv = fleet.find((f) => f.name === v.VariantName);
+    return {
+      ...v,
+      CurrentWeight: v.DesiredWeight,
+      CurrentInstanceCount: lv ? lv.instances.length : 0,
+      ResolvedImage: v.ResolvedImage ?? v.Image,
+      ResolutionTime: v.ResolutionTime ?? now / 1000,
+    };
+  });
+}
+
+/** FailureReason: the health check's message with the log tail, the catalog's mapping hint, or the artifact error. */
+export function failureReason(err: unknown): string {
+  const msg = err instanceof HealthCheckError || err instanceof Error ? err.message : String(err);
+  // DescribeEndpointOutput.FailureReason is at most 1024 characters; the log's end explains most.
+  if (msg.length <= 1024) return msg;
+  return msg.slice(0, 400) + ' … ' + msg.slice(-(1024 - 403));
+}
+
+export type { EndpointStatus };

@@ -1,0 +1,162 @@
+/**
+ * The stored endpoint (store kind `endpoint`, status column = EndpointStatus) and how
+ * DescribeEndpoint renders it. An endpoint keeps its own copy of what it deploys (image,
+ * model data, environment per variant, data capture, async config): AWS resolves the
+ * endpoint configuration and models when the deployment starts, which is why deleting an
+ * endpoint config or a model that an endpoint uses is allowed and changes nothing running.
+ */
+import { validation } from '../../errors.js';
+import type { Scope, Store } from '../../store/store.js';
+import type { ContainerDefinition, ModelData } from '../../services/sagemaker/CreateModel.js';
+import type { DataCaptureConfig, EndpointConfigData } from '../../services/sagemaker/CreateEndpointConfig.js';
+
+export const ENDPOINT_KIND = 'endpoint';
+
+export type EndpointStatus = 'Creating' | 'Updating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed';
+
+export interface VariantSpec {
+  VariantName: string;
+  ModelName: string;
+  /** The container image as the model names it (DeployedImages.SpecifiedImage). */
+  Image: string;
+  ModelDataUrl?: string;
+  Environment: Record<string, string>;
+  InstanceType?: string;
+  CurrentWeight: number;
+  DesiredWeight: number;
+  CurrentInstanceCount: number;
+  DesiredInstanceCount: number;
+  /** What the image catalog resolved the image to, and when (DeployedImages). */
+  ResolvedImage?: string;
+  ResolutionTime?: number;
+}
+
+export interface AsyncConfig {
+  OutputConfig?: { S3OutputPath?: string; S3FailurePath?: string; KmsKeyId?: string; NotificationConfig?: unknown };
+  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
+}
+
+export interface Deployment {
+  EndpointConfigName: string;
+  variants: VariantSpec[];
+  DataCaptureConfig?: DataCaptureConfig;
+  AsyncInferenceConfig?: AsyncConfig;
+}
+
+export interface EndpointRecord extends Deployment {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointStatus: EndpointStatus;
+  FailureReason?: string;
+  /** Epoch seconds, as JSON 1.1 timestamps travel. */
+  CreationTime: number;
+  LastModifiedTime: number;
+  DeploymentConfig?: unknown;
+  /** The next deployment while Updating to another endpoint config (PendingDeploymentSummary). */
+  pending?: Deployment & { StartTime: number };
+}
+
+/** The image and model data of a model's (first) container; inference pipelines are not run. */
+function primary(model: ModelData): ContainerDefinition | undefined {
+  return model.PrimaryContainer ?? model.Containers?.[0];
+}
+
+/**
+ * Resolves an endpoint config into what the endpoint will deploy. Missing config or model
+ * answers as DescribeEndpointConfig / DescribeModel do ("Could not find …"), AWS's wording.
+ */
+export async function resolveDeployment(store: Store, scope: Scope, configName: string, arnOf: (type: string, name: string) => string): Promise<Deployment> {
+  const cfg = await store.get<EndpointConfigData>(scope, 'endpoint-config', configName);
+  if (!cfg) throw validation(`Could not find endpoint configuration "${arnOf('endpoint-config', configName)}".`);
+  const variants: VariantSpec[] = [];
+  for (const v of cfg.data.ProductionVariants) {
+    if (!v.ModelName) throw validation(`Variant ${v.VariantName} of endpoint configuration "${cfg.arn}" names no model; Slipway hosts models, not inference components.`);
+    const model = await store.get<ModelData>(scope, 'model', v.ModelName);
+    if (!model) throw validation(`Could not find model "${arnOf('model', v.ModelName)}".`);
+    const c = primary(model.data);
+    if (!c?.Image) throw validation(`Model "${model.arn}" has no container image to serve.`);
+    // A serverless variant (no InitialInstanceCount) is served by one always-on instance here.
+    const count = v.InitialInstanceCount ?? 1;
+    const weight = v.InitialVariantWeight ?? 1;
+    variants.push({
+      VariantName: v.VariantName,
+      ModelName: model.name,
+      Image: c.Image,
+      ...(c.ModelDataUrl ? { ModelDataUrl: c.ModelDataUrl } : {}),
+      Environment: { ...(c.Environment ?? {}) },
+      ...(v.InstanceType ? { InstanceType: v.InstanceType } : {}),
+      CurrentWeight: weight,
+      DesiredWeight: weight,
+      CurrentInstanceCount: 0,
+      DesiredInstanceCount: count,
+    });
+  }
+  return {
+    EndpointConfigName: cfg.data.EndpointConfigName,
+    variants,
+    ...(cfg.data.DataCaptureConfig ? { DataCaptureConfig: cfg.data.DataCaptureConfig } : {}),
+    ...(cfg.data.AsyncInferenceConfig ? { AsyncInferenceConfig: cfg.data.AsyncInferenceConfig as AsyncConfig } : {}),
+  };
+}
+
+function variantSummary(v: VariantSpec, status: EndpointStatus, pending: boolean) {
+  const out: Record<string, unknown> = {
+    VariantName: v.VariantName,
+    DeployedImages: v.ResolvedImage
+      ? [{ SpecifiedImage: v.Image, ResolvedImage: v.ResolvedImage, ResolutionTime: v.ResolutionTime }]
+      : [{ SpecifiedImage: v.Image }],
+    CurrentWeight: v.CurrentWeight,
+    DesiredWeight: v.DesiredWeight,
+    CurrentInstanceCount: v.CurrentInstanceCount,
+    DesiredInstanceCount: v.DesiredInstanceCount,
+  };
+  if (pending && v.InstanceType) out.InstanceType = v.InstanceType;
+  // VariantStatus lists what is in progress for the variant (empty when it just serves).
+  if (status === 'Creating' || pending) out.VariantStatus = [{ Status: 'Creating' }];
+  else if (status === 'Updating' && (v.CurrentInstanceCount !== v.DesiredInstanceCount || v.CurrentWeight !== v.DesiredWeight)) {
+    out.VariantStatus = [{ Status: 'Updating' }];
+  } else if (status === 'Deleting') out.VariantStatus = [{ Status: 'Deleting' }];
+  else out.VariantStatus = [];
+  return out;
+}
+
+/** DataCaptureConfigSummary: every member is required in the model. */
+function captureSummary(c: DataCaptureConfig) {
+  const on = c.EnableCapture !== false;
+  return {
+    EnableCapture: on,
+    CaptureStatus: on ? 'Started' : 'Stopped',
+    CurrentSamplingPercentage: c.InitialSamplingPercentage,
+    DestinationS3Uri: c.DestinationS3Uri,
+    KmsKeyId: c.KmsKeyId ?? '',
+  };
+}
+
+/** Exactly the members of AWS's DescribeEndpointOutput. */
+export function describeEndpoint(r: EndpointRecord) {
+  return {
+    EndpointName: r.EndpointName,
+    EndpointArn: r.EndpointArn,
+    EndpointConfigName: r.EndpointConfigName,
+    ProductionVariants: r.variants.map((v) => variantSummary(v, r.EndpointStatus, false)),
+    ...(r.DataCaptureConfig ? { DataCaptureConfig: captureSummary(r.DataCaptureConfig) } : {}),
+    EndpointStatus: r.EndpointStatus,
+    ...(r.FailureReason ? { FailureReason: r.FailureReason } : {}),
+    CreationTime: r.CreationTime,
+    LastModifiedTime: r.LastModifiedTime,
+    ...(r.DeploymentConfig ? { LastDeploymentConfig: r.DeploymentConfig } : {}),
+    ...(r.AsyncInferenceConfig ? { AsyncInferenceConfig: r.AsyncInferenceConfig } : {}),
+    ...(r.pending
+      ? {
+          PendingDeploymentSummary: {
+            EndpointConfigName: r.pending.EndpointConfigName,
+            ProductionVariants: r.pending.variants.map((v) => variantSummary(v, r.EndpointStatus, true)),
+            StartTime: r.pending.StartTime,
+          },
+        }
+      : {}),
+  };
+}
+
+/** AWS's refusal for an endpoint whose current operation has not finished. */
+export const inProgress = (arn: string) => validation(`Cannot update in-progress endpoint "${arn}".`);

@@ -1,0 +1,54 @@
+import { RawResponse } from '../../http/restjson.js';
+import type { OpContext } from '../context.js';
+import { invokeThrough } from './invoke.js';
+
+interface Input {
+  EndpointName: string;
+  Body: Buffer;
+  ContentType?: string;
+  Accept?: string;
+  CustomAttributes?: string;
+  TargetModel?: string;
+  TargetVariant?: string;
+  TargetContainerHostname?: string;
+  InferenceId?: string;
+}
+
+/**
+ * Real-time inference: routed by the endpoint's weights (or TargetVariant) to the least busy
+ * healthy instance, proxied over a pooled keep-alive connection. Content-Type, Accept,
+ * CustomAttributes and InferenceId go to the container as SageMaker sends them; the answer
+ * carries the model's Content-Type and CustomAttributes and `x-Amzn-Invoked-Production-Variant`.
+ * The body limit (6 MB, BodyBlob max) is enforced by the shape validator as a ValidationError.
+ */
+export async function InvokeEndpoint(ctx: OpContext, input: Input) {
+  const headers: Record<string, string> = {};
+  if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
+  if (input.Accept !== undefined) headers.Accept = input.Accept;
+  if (input.CustomAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
+  if (input.InferenceId !== undefined) headers['X-Amzn-SageMaker-Inference-Id'] = input.InferenceId;
+  if (input.TargetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = input.TargetModel;
+  const body = input.Body ?? Buffer.alloc(0);
+  const at = ctx.clock.now();
+  const { endpoint, variant, answer } = await invokeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, {
+    body,
+    headers,
+    targetVariant: input.TargetVariant,
+    timeoutMs: ctx.config.timing.invocationTimeoutMs,
+  });
+  const contentType = (answer.headers['content-type'] as string | undefined) ?? 'application/octet-stream';
+  // Capture only buffers a line (sampled); the write happens later, off the request path.
+  endpoint.capture?.record({
+    variant: variant.name,
+    inputContentType: input.ContentType,
+    input: body,
+    outputContentType: contentType,
+    output: answer.body,
+    inferenceId: input.InferenceId,
+    at,
+  });
+  const out: Record<string, string> = { 'Content-Type': contentType, 'x-Amzn-Invoked-Production-Variant': variant.name };
+  const attrs = answer.headers['x-amzn-sagemaker-custom-attributes'];
+  if (typeof attrs === 'string') out['X-Amzn-SageMaker-Custom-Attributes'] = attrs;
+  return new RawResponse(200, out, answer.body);
+}

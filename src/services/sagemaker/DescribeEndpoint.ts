@@ -1,0 +1,14 @@
+import type { OpContext } from '../context.js';
+import { arn } from './common.js';
+import { describeEndpoint, ENDPOINT_KIND, type EndpointRecord } from '../../domain/endpoints/endpoint.js';
+import { validation } from '../../errors.js';
+
+/**
+ * One look-up. A missing endpoint is a ValidationException "Could not find endpoint …", not a
+ * ResourceNotFound: botocore's EndpointDeleted waiter treats exactly that error as success.
+ */
+export async function DescribeEndpoint(ctx: OpContext, input: { EndpointName: string }) {
+  const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, input.EndpointName);
+  if (!row) throw validation(`Could not find endpoint "${arn(ctx, 'endpoint', input.EndpointName)}".`);
+  return describeEndpoint(row.data);
+}
