@@ -1,5 +1,7 @@
 import type { RestJsonService } from '../../http/restjson.js';
 import { spec } from '../../spec/generated/sagemaker-runtime.js';
+import { InvokeEndpoint } from './InvokeEndpoint.js';
+import { InvokeEndpointAsync } from './InvokeEndpointAsync.js';
 
 /** SageMaker Runtime (REST-JSON, signed as 'sagemaker'); every operation Slipway answers. */
 export const runtime: RestJsonService = {
@@ -11,5 +13,5 @@ export const runtime: RestJsonService = {
   validationCode: 'ValidationError',
   // Payloads are capped at 6 MB by the model (BodyBlob); leave room for the check to answer.
   bodyLimit: 8 * 1024 * 1024,
-  operations: {},
+  operations: { InvokeEndpoint, InvokeEndpointAsync },
 };
