@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sagemaker } from '../src/services/sagemaker/index.js';
+import { lookoutvision } from '../src/services/lookoutvision/index.js';
 import { runtime } from '../src/services/runtime/index.js';
 import type { MemberDef, ShapeDef, SpecTables } from '../src/spec/types.js';
 
@@ -27,12 +28,6 @@ export const README_END = '<!-- operations:end -->';
  */
 export const PENDING_OPERATIONS: Record<string, readonly string[]> = {
   'sagemaker-runtime': ['InvokeEndpoint', 'InvokeEndpointAsync', 'InvokeEndpointWithResponseStream'],
-  lookoutvision: [
-    'CreateDataset', 'CreateModel', 'CreateProject', 'DeleteDataset', 'DeleteModel', 'DeleteProject',
-    'DescribeDataset', 'DescribeModel', 'DescribeModelPackagingJob', 'DescribeProject', 'DetectAnomalies',
-    'ListDatasetEntries', 'ListModelPackagingJobs', 'ListModels', 'ListProjects', 'ListTagsForResource',
-    'StartModel', 'StartModelPackagingJob', 'StopModel', 'TagResource', 'UntagResource', 'UpdateDatasetEntries',
-  ],
 };
 
 interface ApiEntry {
@@ -46,7 +41,7 @@ interface ApiEntry {
 export const APIS: ApiEntry[] = [
   { specName: 'sagemaker', api: 'SageMaker', registry: () => Object.keys(sagemaker.operations) },
   { specName: 'sagemaker-runtime', api: 'SageMaker Runtime', registry: () => Object.keys(runtime.operations) },
-  { specName: 'lookoutvision', api: 'Lookout for Vision' },
+  { specName: 'lookoutvision', api: 'Lookout for Vision', registry: () => Object.keys(lookoutvision.operations) },
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+import type { Operation } from '../context.js';
+import { decodeImage, ImageError } from '../../domain/lookoutvision/image.js';
+import { conflict, controller, getModel, scope, validation } from './common.js';
+
+interface Input {
+  ProjectName: string;
+  ModelVersion: string;
+  Body: Buffer;
+  ContentType: string;
+}
+
+const TYPES = ['image/png', 'image/jpeg'];
+
+/**
+ * Runs the hosted model on one image. AWS: the model must be running (StartModel);
+ * ContentType is image/png or image/jpeg; "The images must have the same dimensions as the
+ * images used to train the model". Classification models answer IsAnomalous and Confidence;
+ * segmentation models add Anomalies (first entry 'background') and AnomalyMask (PNG).
+ */
+export const DetectAnomalies: Operation<Input> = async (ctx, input) => {
+  const m = await getModel(ctx, input.ProjectName, input.ModelVersion);
+  const detector = m.status === 'HOSTED' ? controller(ctx).detector(scope(ctx), m.name) : undefined;
+  if (!detector) {
+    throw conflict('MODEL', String(m.data.version), `Model version ${m.data.version} of project ${m.data.project} is not running (status ${m.status}). Start it with StartModel.`);
+  }
+  const type = input.ContentType.split(';')[0].trim().toLowerCase();
+  if (!TYPES.includes(type)) throw validation(`ContentType ${input.ContentType} is not supported; use image/png or image/jpeg.`);
+  let img;
+  try {
+    img = decodeImage(input.Body, type);
+  } catch (e) {
+    if (e instanceof ImageError) throw validation(e.message);
+    throw e;
+  }
+  const { width, height } = detector.model;
+  if (img.width !== width || img.height !== height) {
+    throw validation(`The image is ${img.width}x${img.height}; this model was trained on ${width}x${height} images and only accepts that size.`);
+  }
+  const d = detector.detect(img);
+  return {
+    DetectAnomalyResult: {
+      Source: { Type: 'direct' },
+      IsAnomalous: d.isAnomalous,
+      Confidence: d.confidence,
+      Anomalies: d.anomalies,
+      // A blob member of a JSON body travels base64-encoded.
+      AnomalyMask: d.mask?.toString('base64'),
+    },
+  };
+};
