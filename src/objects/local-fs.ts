@@ -185,6 +185,15 @@ export class LocalObjectStore implements ObjectStore {
       await rename(this.bucketDir(bucket), trash);
       this.indexes.delete(bucket);
       await rm(trash, { recursive: true, force: true });
+      // Uploads still open in the bucket can never complete now: drop their parts too.
+      for (const id of await readdir(this.uploadsDir)) {
+        try {
+          const rec = JSON.parse(await readFile(join(this.uploadsDir, id, 'upload.json'), 'utf8')) as UploadRecord;
+          if (rec.bucket === bucket) await rm(join(this.uploadsDir, id), { recursive: true, force: true });
+        } catch (e) {
+          if (!isCode(e, 'ENOENT')) throw e;
+        }
+      }
     });
   }
 

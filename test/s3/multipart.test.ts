@@ -14,6 +14,9 @@ import {
   ListPartsCommand,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
+  PutObjectCommand,
+  DeleteBucketCommand,
 } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -99,5 +102,35 @@ describe('S3 multipart uploads', () => {
     await assert.rejects(t.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'other', UploadId, PartNumber: 1, Body: 'x' })), named('NoSuchUpload'));
     await assert.rejects(t.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'owned', UploadId: '../../mpu', PartNumber: 1, Body: 'x' })), named('NoSuchUpload'));
     await assert.rejects(t.s3.send(new UploadPartCommand({ Bucket: 'mpu', Key: 'owned', UploadId, PartNumber: 10001, Body: 'x' })), named('InvalidArgument'));
+  });
+
+  it('UploadPartCopy builds parts from byte ranges of an existing object (how the CLI copies large objects)', async () => {
+    const src = randomBytes(6 * MiB + 10);
+    await t.s3.send(new PutObjectCommand({ Bucket: 'mpu', Key: 'copy/source', Body: src }));
+    const { UploadId } = await t.s3.send(new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'copy/dest' }));
+    const ranges: Array<[number, number]> = [[0, 5 * MiB - 1], [5 * MiB, src.length - 1]];
+    const etags: string[] = [];
+    for (const [i, [a, b]] of ranges.entries()) {
+      const out = await t.s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copy/dest', UploadId, PartNumber: i + 1, CopySource: 'mpu/copy/source', CopySourceRange: `bytes=${a}-${b}` }));
+      assert.equal(out.CopyPartResult?.ETag, `"${md5(src.subarray(a, b + 1)).digest('hex')}"`);
+      etags.push(out.CopyPartResult!.ETag!);
+    }
+    await assert.rejects(
+      t.s3.send(new UploadPartCopyCommand({ Bucket: 'mpu', Key: 'copy/dest', UploadId, PartNumber: 3, CopySource: 'mpu/copy/source', CopySourceRange: `bytes=0-${src.length}` })),
+      named('InvalidArgument'),
+    );
+    await t.s3.send(new CompleteMultipartUploadCommand({ Bucket: 'mpu', Key: 'copy/dest', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'copy/dest' }));
+    assert.ok((await bytes(got.Body)).equals(src));
+  });
+
+  it('deleting a bucket discards its unfinished uploads', async () => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: 'short-lived' }));
+    const { UploadId } = await t.s3.send(new CreateMultipartUploadCommand({ Bucket: 'short-lived', Key: 'k' }));
+    await t.s3.send(new UploadPartCommand({ Bucket: 'short-lived', Key: 'k', UploadId, PartNumber: 1, Body: 'x' }));
+    const before = readdirSync(join(t.dataDir, 's3', '.uploads')).length;
+    await t.s3.send(new DeleteBucketCommand({ Bucket: 'short-lived' }));
+    assert.equal(readdirSync(join(t.dataDir, 's3', '.uploads')).length, before - 1);
+    await assert.rejects(t.s3.send(new UploadPartCommand({ Bucket: 'short-lived', Key: 'k', UploadId, PartNumber: 2, Body: 'y' })), named('NoSuchBucket'));
   });
 });

@@ -55,6 +55,13 @@ describe('S3 buckets and objects through the JS SDK', () => {
     const loc = await t.s3.send(new GetBucketLocationCommand({ Bucket: 'life.cycle-1' }));
     assert.equal(loc.LocationConstraint, undefined); // us-east-1 is the empty constraint
     await rejectsWith(t.s3.send(new CreateBucketCommand({ Bucket: 'life.cycle-1' })), 'BucketAlreadyOwnedByYou', 409);
+    const page1 = await t.s3.send(new ListBucketsCommand({ MaxBuckets: 1 }));
+    assert.deepEqual(page1.Buckets?.map((b) => b.Name), ['life.cycle-1']);
+    const page2 = await t.s3.send(new ListBucketsCommand({ MaxBuckets: 1, ContinuationToken: page1.ContinuationToken }));
+    assert.deepEqual(page2.Buckets?.map((b) => b.Name), ['objects']);
+    assert.equal(page2.ContinuationToken, undefined);
+    const prefixed = await t.s3.send(new ListBucketsCommand({ Prefix: 'obj' }));
+    assert.deepEqual(prefixed.Buckets?.map((b) => b.Name), ['objects']);
     await t.s3.send(new DeleteBucketCommand({ Bucket: 'life.cycle-1' }));
     await rejectsWith(t.s3.send(new HeadBucketCommand({ Bucket: 'life.cycle-1' })), 'NotFound', 404);
     await rejectsWith(t.s3.send(new DeleteBucketCommand({ Bucket: 'life.cycle-1' })), 'NoSuchBucket', 404);

@@ -1,4 +1,4 @@
-import { header, q, quoted, requestBody, sendEmpty, type S3Call } from './call.js';
+import { q, quoted, requestBody, sendEmpty, type S3Call } from './call.js';
 import { s3Err } from './xml.js';
 
 export function partNumber(v: string | undefined): number {
@@ -9,9 +9,6 @@ export function partNumber(v: string | undefined): number {
 }
 
 export async function UploadPart(call: S3Call): Promise<void> {
-  if (header(call, 'x-amz-copy-source') !== undefined) {
-    throw s3Err('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, { Header: 'x-amz-copy-source' });
-  }
   const n = partNumber(q(call, 'partNumber'));
   const body = requestBody(call);
   const part = await call.services.objects.uploadPart(call.bucket, call.key, q(call, 'uploadId') ?? '', n, body, () => body.checksum);

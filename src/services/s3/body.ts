@@ -45,6 +45,10 @@ export class S3BodyStream extends Transform {
   private readonly trailers = new Map<string, string>();
   private trailerSig?: string;
   private trailerText = '';
+  /** The decoded length the headers announce, if any. */
+  get expectedLength(): number | undefined {
+    return this.exp.length;
+  }
   /** The verified flexible checksum, once the body has been read. */
   checksum?: ObjectChecksum;
 

@@ -21,6 +21,7 @@ import { ListObjectsV2 } from './ListObjectsV2.js';
 import { ListParts } from './ListParts.js';
 import { PutObject } from './PutObject.js';
 import { UploadPart } from './UploadPart.js';
+import { UploadPartCopy } from './UploadPartCopy.js';
 import { escapeXml, s3Err } from './xml.js';
 import { isValidBucketName } from '../../objects/local-fs.js';
 import { invalidBucketName } from '../../objects/errors.js';
@@ -69,7 +70,7 @@ function route(method: string, hasBucket: boolean, hasKey: boolean, query: Recor
     case 'HEAD':
       return HeadObject;
     case 'PUT':
-      if (has('uploadId') || has('partNumber')) return UploadPart;
+      if (has('uploadId') || has('partNumber')) return headers['x-amz-copy-source'] !== undefined ? UploadPartCopy : UploadPart;
       return headers['x-amz-copy-source'] !== undefined ? CopyObject : PutObject;
     case 'DELETE':
       return has('uploadId') ? AbortMultipartUpload : DeleteObject;
