@@ -202,13 +202,15 @@ export class LocalObjectStore implements ObjectStore {
   async put(bucket: string, key: string, body: Readable | Buffer, opts: PutOptions = {}): Promise<ObjectInfo> {
     this.checkKey(key);
     await this.requireBucket(bucket);
-    if (opts.ifNoneMatch && (await this.head(bucket, key))) throw preconditionFailed('If-None-Match');
+    // Checked before the upload (to fail fast) and again at commit (where it counts).
+    const condition = { ifNoneMatch: opts.ifNoneMatch, ifMatch: opts.ifMatch };
+    checkWriteConditions(key, (await this.index(bucket)).byKey.get(key)?.side, condition);
     const tmp = await this.writeTemp(body);
     return this.commit(bucket, key, tmp.path, {
       size: tmp.size,
       etag: tmp.md5,
       ...fromOptions(opts),
-    }, opts.ifNoneMatch);
+    }, condition);
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
@@ -549,7 +551,7 @@ export class LocalObjectStore implements ObjectStore {
     key: string,
     tmpPath: string,
     meta: Omit<Sidecar, 'data' | 'key' | 'lastModified'>,
-    ifNoneMatch = false,
+    condition: { ifNoneMatch?: boolean; ifMatch?: string } = {},
   ): Promise<ObjectInfo> {
     try {
       return await this.withLock(this.lockId(bucket, key), async () => {
@@ -557,7 +559,7 @@ export class LocalObjectStore implements ObjectStore {
         const index = await this.index(bucket);
         // Captured now: index.set() below replaces the entry's sidecar in place.
         const old = index.byKey.get(key)?.side;
-        if (ifNoneMatch && old) throw preconditionFailed('If-None-Match');
+        checkWriteConditions(key, old, condition);
         const dir = this.objectDir(bucket, key);
         await mkdir(dir, { recursive: true });
         const base = keyHash(key);
@@ -604,6 +606,16 @@ export class LocalObjectStore implements ObjectStore {
     } finally {
       if (this.locks.get(id) === tail) this.locks.delete(id);
     }
+  }
+}
+
+/** S3 conditional writes: If-None-Match: * (create only) and If-Match: <etag> (replace exactly this version). */
+function checkWriteConditions(key: string, current: Sidecar | undefined, c: { ifNoneMatch?: boolean; ifMatch?: string }): void {
+  if (c.ifNoneMatch && current) throw preconditionFailed('If-None-Match');
+  if (c.ifMatch !== undefined) {
+    if (!current) throw noSuchKey(key);
+    const wanted = c.ifMatch.split(',').map((t) => t.trim().replace(/^"|"$/g, ''));
+    if (!wanted.includes('*') && !wanted.includes(current.etag)) throw preconditionFailed('If-Match');
   }
 }
 

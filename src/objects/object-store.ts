@@ -40,6 +40,8 @@ export interface PutOptions {
   checksum?: ObjectChecksum | (() => ObjectChecksum | undefined);
   /** `If-None-Match: *` — refuse (PreconditionFailed) when the key already exists. */
   ifNoneMatch?: boolean;
+  /** `If-Match: <etag>` — write only over this exact version (missing key: NoSuchKey). */
+  ifMatch?: string;
 }
 
 export interface ListResult {

@@ -126,6 +126,14 @@ describe('S3 buckets and objects through the JS SDK', () => {
     await rejectsWith(t.s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'bad-sum' })), 'NotFound', 404);
   });
 
+  it('a Content-MD5 that does not match the body is BadDigest and stores nothing', async () => {
+    const wrong = createHash('md5').update('other').digest('base64');
+    await rejectsWith(t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'md5', Body: 'body', ContentMD5: wrong })), 'BadDigest', 400);
+    await rejectsWith(t.s3.send(new HeadObjectCommand({ Bucket: 'objects', Key: 'md5' })), 'NotFound', 404);
+    const right = createHash('md5').update('body').digest('base64');
+    await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'md5', Body: 'body', ContentMD5: right }));
+  });
+
   it('Range reads answer 206 with Content-Range; an unsatisfiable range is 416 InvalidRange', async () => {
     const body = Buffer.from('0123456789abcdefghij');
     await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'range', Body: body }));
@@ -149,6 +157,11 @@ describe('S3 buckets and objects through the JS SDK', () => {
     await assert.rejects(t.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfNoneMatch: put.ETag })), (e: S3ServiceException) => e.$metadata.httpStatusCode === 304);
     await rejectsWith(t.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'cond', IfMatch: '"nope"' })), 'PreconditionFailed', 412);
     await rejectsWith(t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'd', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    // Conditional writes: If-Match replaces only the version it names.
+    await rejectsWith(t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'e', IfMatch: '"0000"' })), 'PreconditionFailed', 412);
+    const replaced = await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond', Body: 'f', IfMatch: put.ETag }));
+    assert.equal(replaced.ETag, `"${md5(Buffer.from('f'))}"`);
+    await rejectsWith(t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'cond-missing', Body: 'g', IfMatch: put.ETag })), 'NoSuchKey', 404);
   });
 
   it('GetObject of a missing key is NoSuchKey; of a missing bucket NoSuchBucket; DeleteObject of a missing key succeeds', async () => {

@@ -17,6 +17,7 @@ export async function PutObject(call: S3Call): Promise<void> {
   const info = await call.services.objects.put(call.bucket, call.key, body, {
     ...opts,
     ifNoneMatch: ifNoneMatch !== undefined,
+    ifMatch: header(call, 'if-match'),
     // Known only after the last byte (a trailing checksum is verified at the end).
     checksum: () => body.checksum,
   });
