@@ -172,6 +172,15 @@ describe('S3 buckets and objects through the JS SDK', () => {
     assert.equal(del.$metadata.httpStatusCode, 204);
   });
 
+  it('an empty object round-trips with the MD5 of nothing; any range of it is InvalidRange', async () => {
+    const put = await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'empty', Body: '' }));
+    assert.equal(put.ETag, '"d41d8cd98f00b204e9800998ecf8427e"');
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'empty' }));
+    assert.equal(got.ContentLength, 0);
+    assert.equal(await got.Body?.transformToString(), '');
+    await rejectsWith(t.s3.send(new GetObjectCommand({ Bucket: 'objects', Key: 'empty', Range: 'bytes=0-0' })), 'InvalidRange', 416);
+  });
+
   it('overwriting a key replaces its bytes and DeleteObject removes it', async () => {
     await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'over', Body: 'first' }));
     await t.s3.send(new PutObjectCommand({ Bucket: 'objects', Key: 'over', Body: 'second!' }));

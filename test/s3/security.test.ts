@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import {
   CreateBucketCommand,
@@ -244,5 +244,45 @@ describe('S3 input safety and authentication', () => {
     assert.equal(bad.status, 400);
     assert.equal(code(bad.body), 'BadDigest');
     await assert.rejects(t.s3.send(new HeadObjectCommand({ Bucket: 'safe', Key: 'trailer-bad' })), named('NotFound'));
+  });
+
+  it('signed chunks with a signed trailer (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER) check the trailer signature', async () => {
+    const data = Buffer.from('signed trailer body');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE((zlib as unknown as { crc32(b: Buffer): number }).crc32(data));
+    const put = async (key: string, tamper: boolean) => {
+      const path = `/safe/${key}`;
+      const headers = await signS3({
+        url: t.url,
+        method: 'PUT',
+        path,
+        payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+        headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length), 'x-amz-trailer': 'x-amz-checksum-crc32' },
+      });
+      const amzDate = headers['x-amz-date'];
+      const key32 = signingKey('test', amzDate.slice(0, 8));
+      const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+      let prev = /Signature=([0-9a-f]{64})/.exec(headers.authorization)![1];
+      const chunkSig = (p: Buffer) =>
+        (prev = createHmac('sha256', key32).update(['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, sha256hex(''), sha256hex(p)].join('\n')).digest('hex'));
+      const trailer = `x-amz-checksum-crc32:${crc.toString('base64')}\n`;
+      const s1 = chunkSig(data);
+      const s0 = chunkSig(Buffer.alloc(0));
+      let trailerSig = createHmac('sha256', key32).update(['AWS4-HMAC-SHA256-TRAILER', amzDate, scope, s0, sha256hex(trailer)].join('\n')).digest('hex');
+      if (tamper) trailerSig = trailerSig.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      const body = Buffer.concat([
+        Buffer.from(`${data.length.toString(16)};chunk-signature=${s1}\r\n`), data, Buffer.from('\r\n'),
+        Buffer.from(`0;chunk-signature=${s0}\r\n`),
+        Buffer.from(`${trailer.trim()}\r\nx-amz-trailer-signature:${trailerSig}\r\n\r\n`),
+      ]);
+      return send(t.url, { method: 'PUT', path, headers: { ...headers, 'content-length': String(body.length) }, body });
+    };
+    const ok = await put('signed-trailer-ok', false);
+    assert.equal(ok.status, 200, ok.body.toString());
+    assert.equal(ok.headers['x-amz-checksum-crc32'], crc.toString('base64'));
+    const bad = await put('signed-trailer-bad', true);
+    assert.equal(bad.status, 403);
+    assert.equal(code(bad.body), 'SignatureDoesNotMatch');
+    await assert.rejects(t.s3.send(new HeadObjectCommand({ Bucket: 'safe', Key: 'signed-trailer-bad' })), named('NotFound'));
   });
 });
