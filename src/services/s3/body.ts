@@ -106,7 +106,11 @@ export class S3BodyStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     try {
-      if (this.exp.chunked && this.state !== 'done' && !(this.state === 'trailer' && this.lineLen === 0)) throw incompleteBody();
+      if (this.exp.chunked && this.state !== 'done') {
+        // Tolerate a missing final blank line after the trailers, but never skip their signature.
+        if (this.state !== 'trailer' || this.lineLen !== 0) throw incompleteBody();
+        this.verifyTrailerSignature();
+      }
       if (this.exp.length !== undefined && this.decoded !== this.exp.length) throw incompleteBody();
       if (this.sha) {
         const got = this.sha.digest('hex');
