@@ -152,4 +152,19 @@ describe('aws-chunked decoding', () => {
     bad[2] = bad[2].replace(/^b/, 'c');
     await assert.rejects(decode(framed(bad), 1 << 20), { code: 'SignatureDoesNotMatch' });
   });
+
+  it('a body cut before the final zero-length chunk is IncompleteBody, even with valid signatures so far', async () => {
+    const full = framed(docSigs);
+    const cut = full.subarray(0, full.indexOf(Buffer.from('0;chunk-signature=')));
+    await assert.rejects(decode(cut, 1 << 20), { code: 'IncompleteBody' });
+  });
+
+  it('an unsigned chunked body shorter than x-amz-decoded-content-length is IncompleteBody', async () => {
+    const s = new S3BodyStream({ chunked: { trailerSigned: false }, length: 10 });
+    const out = (async () => {
+      for await (const _ of s) void _;
+    })();
+    s.end(Buffer.from('5\r\nhello\r\n0\r\n\r\n'));
+    await assert.rejects(out, { code: 'IncompleteBody' });
+  });
 });
