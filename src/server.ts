@@ -10,6 +10,7 @@ import { LocalObjectStore } from './objects/local-fs.js';
 import type { Services } from './services/context.js';
 import { ProcessBackend } from './runtime/process-backend.js';
 import { ImageCatalog } from './runtime/image-catalog.js';
+import { RegistryController } from './domain/registry/controller.js';
 import { LookoutController } from './domain/lookoutvision/controller.js';
 import { EndpointController } from './domain/endpoints/controller.js';
 import { TrainingController } from './domain/training/controller.js';
@@ -45,6 +46,7 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
   services.controllers.training = new TrainingController(services);
   services.controllers.endpoints = new EndpointController(services);
   services.controllers.lookoutvision = new LookoutController(services);
+  services.controllers.registry = new RegistryController(services);
   for (const c of Object.values(services.controllers)) await c?.start();
   const route = createRouter(services);
   // Responses still to be written, so that close() can ask them to hang up afterwards.

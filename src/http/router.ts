@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../errors.js';
+import { readEvents } from '../domain/registry/events.js';
 import type { Services } from '../services/context.js';
 import { sagemaker } from '../services/sagemaker/index.js';
 import { handleS3, bucketFromHost } from '../services/s3/index.js';
@@ -44,6 +45,27 @@ export function createRouter(services: Services, startedAt = Date.now()) {
     if (raw.rawPath === '/_slipway/health' && raw.method === 'GET') {
       const body = JSON.stringify({ status: 'ok', version: VERSION, uptimeSeconds: (Date.now() - startedAt) / 1000 });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    if (raw.rawPath === '/_slipway/events' && raw.method === 'GET') {
+      // Recorded state-change events (what AWS sends to EventBridge), oldest first, as JSON
+      // lines {"seq": n, "event": {...}}; `?since=<seq>` resumes after the last one read.
+      const params = new URLSearchParams(raw.rawQuery);
+      const since = Number(params.get('since') ?? '0');
+      const limit = Math.min(Number(params.get('limit') ?? '100'), 1000);
+      if (!Number.isSafeInteger(since) || since < 0 || !Number.isSafeInteger(limit) || limit < 1) {
+        res.writeHead(400, { 'Content-Type': 'text/plain' });
+        res.end('since must be a non-negative integer and limit an integer from 1 to 1000\n');
+        return;
+      }
+      const events = await readEvents(services.store, params.get('account') ?? services.config.accountId, since, limit);
+      const body = events.map((e) => JSON.stringify(e) + '\n').join('');
+      res.writeHead(200, {
+        'Content-Type': 'application/x-ndjson',
+        'Content-Length': Buffer.byteLength(body),
+        'X-Slipway-Next-Since': String(events.length ? events[events.length - 1].seq : since),
+      });
       res.end(body);
       return;
     }

@@ -32,6 +32,7 @@ export interface Controller {
  */
 export interface Controllers {
   [kind: string]: Controller | undefined;
+  registry?: import('../domain/registry/controller.js').RegistryController;
   lookoutvision?: import('../domain/lookoutvision/controller.js').LookoutController;
   endpoints?: import('../domain/endpoints/controller.js').EndpointController;
   training?: import('../domain/training/controller.js').TrainingController;

@@ -2,6 +2,7 @@ import { validation } from '../../errors.js';
 import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
 import { arn, checkTags, modelled, pick } from './common.js';
+import { resolvePackageContainer } from '../../domain/registry/deploy.js';
 
 export interface ContainerDefinition {
   ContainerHostname?: string;
@@ -51,6 +52,12 @@ export async function CreateModel(ctx: OpContext, raw: Input) {
     throw validation('Only one of PrimaryContainer or Containers can be specified.');
   }
   checkTags(input.Tags);
+  // A container may name a model package instead of an image: it runs the package's image
+  // and model data (deploying from the model registry).
+  if (input.PrimaryContainer) input.PrimaryContainer = await resolvePackageContainer(ctx.store, ctx, input.PrimaryContainer);
+  if (input.Containers) {
+    input.Containers = await Promise.all(input.Containers.map((c) => resolvePackageContainer(ctx.store, ctx, c)));
+  }
   const now = ctx.clock.now();
   const ModelArn = arn(ctx, 'model', input.ModelName);
   const data: ModelData = {

@@ -6,6 +6,19 @@ import { ListTrainingJobs } from './ListTrainingJobs.js';
 import { StopTrainingJob } from './StopTrainingJob.js';
 import { UpdateTrainingJob } from './UpdateTrainingJob.js';
 import { AddTags } from './AddTags.js';
+import { BatchDescribeModelPackage } from './BatchDescribeModelPackage.js';
+import { CreateModelPackage } from './CreateModelPackage.js';
+import { CreateModelPackageGroup } from './CreateModelPackageGroup.js';
+import { DeleteModelPackage } from './DeleteModelPackage.js';
+import { DeleteModelPackageGroup } from './DeleteModelPackageGroup.js';
+import { DeleteModelPackageGroupPolicy } from './DeleteModelPackageGroupPolicy.js';
+import { DescribeModelPackage } from './DescribeModelPackage.js';
+import { DescribeModelPackageGroup } from './DescribeModelPackageGroup.js';
+import { GetModelPackageGroupPolicy } from './GetModelPackageGroupPolicy.js';
+import { ListModelPackageGroups } from './ListModelPackageGroups.js';
+import { ListModelPackages } from './ListModelPackages.js';
+import { PutModelPackageGroupPolicy } from './PutModelPackageGroupPolicy.js';
+import { UpdateModelPackage } from './UpdateModelPackage.js';
 import { CreateEndpoint } from './CreateEndpoint.js';
 import { DeleteEndpoint } from './DeleteEndpoint.js';
 import { DescribeEndpoint } from './DescribeEndpoint.js';
@@ -36,6 +49,19 @@ export const sagemaker: Json11Service = {
     StopTrainingJob,
     UpdateTrainingJob,
     AddTags,
+    BatchDescribeModelPackage,
+    CreateModelPackage,
+    CreateModelPackageGroup,
+    DeleteModelPackage,
+    DeleteModelPackageGroup,
+    DeleteModelPackageGroupPolicy,
+    DescribeModelPackage,
+    DescribeModelPackageGroup,
+    GetModelPackageGroupPolicy,
+    ListModelPackageGroups,
+    ListModelPackages,
+    PutModelPackageGroupPolicy,
+    UpdateModelPackage,
     CreateEndpoint,
     DeleteEndpoint,
     DescribeEndpoint,

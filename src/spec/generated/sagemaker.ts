@@ -10,6 +10,13 @@ export const spec: SpecTables = {
       },
       "input": "AddTagsInput"
     },
+    "BatchDescribeModelPackage": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "BatchDescribeModelPackageInput"
+    },
     "CreateEndpoint": {
       "http": {
         "method": "POST",
@@ -30,6 +37,20 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "CreateModelInput"
+    },
+    "CreateModelPackage": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "CreateModelPackageInput"
+    },
+    "CreateModelPackageGroup": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "CreateModelPackageGroupInput"
     },
     "CreateTrainingJob": {
       "http": {
@@ -58,6 +79,27 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "DeleteModelInput"
+    },
+    "DeleteModelPackage": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteModelPackageInput"
+    },
+    "DeleteModelPackageGroup": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteModelPackageGroupInput"
+    },
+    "DeleteModelPackageGroupPolicy": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteModelPackageGroupPolicyInput"
     },
     "DeleteTags": {
       "http": {
@@ -94,12 +136,33 @@ export const spec: SpecTables = {
       },
       "input": "DescribeModelInput"
     },
+    "DescribeModelPackage": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DescribeModelPackageInput"
+    },
+    "DescribeModelPackageGroup": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DescribeModelPackageGroupInput"
+    },
     "DescribeTrainingJob": {
       "http": {
         "method": "POST",
         "requestUri": "/"
       },
       "input": "DescribeTrainingJobRequest"
+    },
+    "GetModelPackageGroupPolicy": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "GetModelPackageGroupPolicyInput"
     },
     "ListEndpointConfigs": {
       "http": {
@@ -114,6 +177,20 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "ListEndpointsInput"
+    },
+    "ListModelPackageGroups": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "ListModelPackageGroupsInput"
+    },
+    "ListModelPackages": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "ListModelPackagesInput"
     },
     "ListModels": {
       "http": {
@@ -136,6 +213,13 @@ export const spec: SpecTables = {
       },
       "input": "ListTrainingJobsRequest"
     },
+    "PutModelPackageGroupPolicy": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "PutModelPackageGroupPolicyInput"
+    },
     "StopTrainingJob": {
       "http": {
         "method": "POST",
@@ -157,6 +241,13 @@ export const spec: SpecTables = {
       },
       "input": "UpdateEndpointWeightsAndCapacitiesInput"
     },
+    "UpdateModelPackage": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "UpdateModelPackageInput"
+    },
     "UpdateTrainingJob": {
       "http": {
         "method": "POST",
@@ -167,6 +258,12 @@ export const spec: SpecTables = {
   },
   "protocol": "json",
   "shapes": {
+    "Accept": {
+      "max": 256,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
     "AcceptEula": {
       "type": "boolean"
     },
@@ -184,6 +281,42 @@ export const spec: SpecTables = {
         "Tags"
       ],
       "type": "structure"
+    },
+    "AdditionalInferenceSpecificationDefinition": {
+      "members": {
+        "Containers": {
+          "shape": "ModelPackageContainerDefinitionList"
+        },
+        "Description": {
+          "shape": "EntityDescription"
+        },
+        "Name": {
+          "shape": "EntityName"
+        },
+        "SupportedContentTypes": {
+          "shape": "ContentTypes"
+        },
+        "SupportedRealtimeInferenceInstanceTypes": {
+          "shape": "RealtimeInferenceInstanceTypes"
+        },
+        "SupportedResponseMIMETypes": {
+          "shape": "ResponseMIMETypes"
+        },
+        "SupportedTransformInstanceTypes": {
+          "shape": "TransformInstanceTypes"
+        }
+      },
+      "required": [
+        "Containers",
+        "Name"
+      ],
+      "type": "structure"
+    },
+    "AdditionalInferenceSpecifications": {
+      "max": 15,
+      "member": "AdditionalInferenceSpecificationDefinition",
+      "min": 1,
+      "type": "list"
     },
     "AdditionalModelChannelName": {
       "max": 64,
@@ -211,6 +344,34 @@ export const spec: SpecTables = {
       "member": "AdditionalModelDataSource",
       "min": 0,
       "type": "list"
+    },
+    "AdditionalS3DataSource": {
+      "members": {
+        "CompressionType": {
+          "shape": "CompressionType"
+        },
+        "ETag": {
+          "shape": "String"
+        },
+        "S3DataType": {
+          "shape": "AdditionalS3DataSourceDataType"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3DataType",
+        "S3Uri"
+      ],
+      "type": "structure"
+    },
+    "AdditionalS3DataSourceDataType": {
+      "enum": [
+        "S3Object",
+        "S3Prefix"
+      ],
+      "type": "string"
     },
     "Alarm": {
       "members": {
@@ -270,10 +431,23 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "ApprovalDescription": {
+      "max": 1024,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
     "ArnOrName": {
       "max": 170,
       "min": 1,
       "pattern": "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)",
+      "type": "string"
+    },
+    "AssemblyType": {
+      "enum": [
+        "None",
+        "Line"
+      ],
       "type": "string"
     },
     "AsyncInferenceClientConfig": {
@@ -358,6 +532,52 @@ export const spec: SpecTables = {
       "members": {
         "Alarms": {
           "shape": "AlarmList"
+        }
+      },
+      "type": "structure"
+    },
+    "BaseModel": {
+      "members": {
+        "HubContentName": {
+          "shape": "HubContentName"
+        },
+        "HubContentVersion": {
+          "shape": "HubContentVersion"
+        },
+        "RecipeName": {
+          "shape": "RecipeName"
+        }
+      },
+      "type": "structure"
+    },
+    "BatchDescribeModelPackageInput": {
+      "members": {
+        "ModelPackageArnList": {
+          "shape": "ModelPackageArnList"
+        }
+      },
+      "required": [
+        "ModelPackageArnList"
+      ],
+      "type": "structure"
+    },
+    "BatchStrategy": {
+      "enum": [
+        "MultiRecord",
+        "SingleRecord"
+      ],
+      "type": "string"
+    },
+    "Bias": {
+      "members": {
+        "PostTrainingReport": {
+          "shape": "MetricsSource"
+        },
+        "PreTrainingReport": {
+          "shape": "MetricsSource"
+        },
+        "Report": {
+          "shape": "MetricsSource"
         }
       },
       "type": "structure"
@@ -449,6 +669,9 @@ export const spec: SpecTables = {
       "member": "CaptureOption",
       "min": 1,
       "type": "list"
+    },
+    "CertifyForMarketplace": {
+      "type": "boolean"
     },
     "Channel": {
       "members": {
@@ -781,6 +1004,12 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "ClientToken": {
+      "max": 36,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9-]+",
+      "type": "string"
+    },
     "CollectionConfiguration": {
       "members": {
         "CollectionName": {
@@ -893,11 +1122,21 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "ContentDigest": {
+      "max": 72,
+      "min": 0,
+      "pattern": "[Ss][Hh][Aa]256:[0-9a-fA-F]{64}",
+      "type": "string"
+    },
     "ContentType": {
       "max": 256,
       "min": 0,
       "pattern": ".*",
       "type": "string"
+    },
+    "ContentTypes": {
+      "member": "ContentType",
+      "type": "list"
     },
     "CreateEndpointConfigInput": {
       "members": {
@@ -997,6 +1236,107 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "CreateModelPackageGroupInput": {
+      "members": {
+        "ManagedConfiguration": {
+          "shape": "ManagedConfiguration"
+        },
+        "ModelPackageGroupDescription": {
+          "shape": "EntityDescription"
+        },
+        "ModelPackageGroupName": {
+          "shape": "EntityName"
+        },
+        "Tags": {
+          "shape": "TagList"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName"
+      ],
+      "type": "structure"
+    },
+    "CreateModelPackageInput": {
+      "members": {
+        "AdditionalInferenceSpecifications": {
+          "shape": "AdditionalInferenceSpecifications"
+        },
+        "CertifyForMarketplace": {
+          "shape": "CertifyForMarketplace"
+        },
+        "ClientToken": {
+          "idempotencyToken": true,
+          "shape": "ClientToken"
+        },
+        "CustomerMetadataProperties": {
+          "shape": "CustomerMetadataMap"
+        },
+        "Domain": {
+          "shape": "String"
+        },
+        "DriftCheckBaselines": {
+          "shape": "DriftCheckBaselines"
+        },
+        "InferenceSpecification": {
+          "shape": "InferenceSpecification"
+        },
+        "ManagedStorageType": {
+          "shape": "ManagedStorageType"
+        },
+        "MetadataProperties": {
+          "shape": "MetadataProperties"
+        },
+        "ModelApprovalStatus": {
+          "shape": "ModelApprovalStatus"
+        },
+        "ModelCard": {
+          "shape": "ModelPackageModelCard"
+        },
+        "ModelLifeCycle": {
+          "shape": "ModelLifeCycle"
+        },
+        "ModelMetrics": {
+          "shape": "ModelMetrics"
+        },
+        "ModelPackageDescription": {
+          "shape": "EntityDescription"
+        },
+        "ModelPackageGroupName": {
+          "shape": "ArnOrName"
+        },
+        "ModelPackageName": {
+          "shape": "EntityName"
+        },
+        "ModelPackageRegistrationType": {
+          "shape": "ModelPackageRegistrationType"
+        },
+        "SamplePayloadUrl": {
+          "shape": "S3Uri"
+        },
+        "SecurityConfig": {
+          "shape": "ModelPackageSecurityConfig"
+        },
+        "SkipModelValidation": {
+          "shape": "SkipModelValidation"
+        },
+        "SourceAlgorithmSpecification": {
+          "shape": "SourceAlgorithmSpecification"
+        },
+        "SourceUri": {
+          "shape": "ModelPackageSourceUri"
+        },
+        "Tags": {
+          "shape": "TagList"
+        },
+        "Task": {
+          "shape": "String"
+        },
+        "ValidationSpecification": {
+          "shape": "ModelPackageValidationSpecification"
+        }
+      },
+      "type": "structure"
+    },
     "CreateTrainingJobRequest": {
       "members": {
         "AlgorithmSpecification": {
@@ -1091,6 +1431,16 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "CreationTime": {
+      "type": "timestamp"
+    },
+    "CrossAccountFilterOption": {
+      "enum": [
+        "SameAccount",
+        "CrossAccount"
+      ],
+      "type": "string"
+    },
     "CsvContentType": {
       "max": 256,
       "min": 1,
@@ -1102,6 +1452,31 @@ export const spec: SpecTables = {
       "member": "CsvContentType",
       "min": 1,
       "type": "list"
+    },
+    "CustomerMetadataKey": {
+      "jsPattern": "([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)$",
+      "max": 128,
+      "min": 1,
+      "pattern": "([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,128}",
+      "type": "string"
+    },
+    "CustomerMetadataKeyList": {
+      "member": "CustomerMetadataKey",
+      "type": "list"
+    },
+    "CustomerMetadataMap": {
+      "key": "CustomerMetadataKey",
+      "max": 50,
+      "min": 1,
+      "type": "map",
+      "value": "CustomerMetadataValue"
+    },
+    "CustomerMetadataValue": {
+      "jsPattern": "([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)$",
+      "max": 256,
+      "min": 1,
+      "pattern": "([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,256}",
+      "type": "string"
     },
     "CustomizationTechnique": {
       "enum": [
@@ -1139,6 +1514,12 @@ export const spec: SpecTables = {
         "InitialSamplingPercentage"
       ],
       "type": "structure"
+    },
+    "DataInputConfig": {
+      "max": 16384,
+      "min": 1,
+      "pattern": "[\\S\\s]+",
+      "type": "string"
     },
     "DataSource": {
       "members": {
@@ -1254,6 +1635,39 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DeleteModelPackageGroupInput": {
+      "members": {
+        "ModelPackageGroupName": {
+          "shape": "ArnOrName"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName"
+      ],
+      "type": "structure"
+    },
+    "DeleteModelPackageGroupPolicyInput": {
+      "members": {
+        "ModelPackageGroupName": {
+          "shape": "EntityName"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName"
+      ],
+      "type": "structure"
+    },
+    "DeleteModelPackageInput": {
+      "members": {
+        "ModelPackageName": {
+          "shape": "VersionedArnOrName"
+        }
+      },
+      "required": [
+        "ModelPackageName"
+      ],
+      "type": "structure"
+    },
     "DeleteTagsInput": {
       "members": {
         "ResourceArn": {
@@ -1327,6 +1741,28 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DescribeModelPackageGroupInput": {
+      "members": {
+        "ModelPackageGroupName": {
+          "shape": "ArnOrName"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName"
+      ],
+      "type": "structure"
+    },
+    "DescribeModelPackageInput": {
+      "members": {
+        "ModelPackageName": {
+          "shape": "VersionedArnOrName"
+        }
+      },
+      "required": [
+        "ModelPackageName"
+      ],
+      "type": "structure"
+    },
     "DescribeTrainingJobRequest": {
       "members": {
         "TrainingJobName": {
@@ -1377,6 +1813,70 @@ export const spec: SpecTables = {
     },
     "DisableProfiler": {
       "type": "boolean"
+    },
+    "DriftCheckBaselines": {
+      "members": {
+        "Bias": {
+          "shape": "DriftCheckBias"
+        },
+        "Explainability": {
+          "shape": "DriftCheckExplainability"
+        },
+        "ModelDataQuality": {
+          "shape": "DriftCheckModelDataQuality"
+        },
+        "ModelQuality": {
+          "shape": "DriftCheckModelQuality"
+        }
+      },
+      "type": "structure"
+    },
+    "DriftCheckBias": {
+      "members": {
+        "ConfigFile": {
+          "shape": "FileSource"
+        },
+        "PostTrainingConstraints": {
+          "shape": "MetricsSource"
+        },
+        "PreTrainingConstraints": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
+    },
+    "DriftCheckExplainability": {
+      "members": {
+        "ConfigFile": {
+          "shape": "FileSource"
+        },
+        "Constraints": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
+    },
+    "DriftCheckModelDataQuality": {
+      "members": {
+        "Constraints": {
+          "shape": "MetricsSource"
+        },
+        "Statistics": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
+    },
+    "DriftCheckModelQuality": {
+      "members": {
+        "Constraints": {
+          "shape": "MetricsSource"
+        },
+        "Statistics": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
     },
     "EnableCapture": {
       "type": "boolean"
@@ -1446,6 +1946,18 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "EntityDescription": {
+      "max": 1024,
+      "min": 0,
+      "pattern": "[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*",
+      "type": "string"
+    },
+    "EntityName": {
+      "max": 63,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+      "type": "string"
+    },
     "EnvironmentKey": {
       "max": 1024,
       "min": 0,
@@ -1500,12 +2012,37 @@ export const spec: SpecTables = {
       "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
       "type": "string"
     },
+    "Explainability": {
+      "members": {
+        "Report": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
+    },
     "ExplainerConfig": {
       "members": {
         "ClarifyExplainerConfig": {
           "shape": "ClarifyExplainerConfig"
         }
       },
+      "type": "structure"
+    },
+    "FileSource": {
+      "members": {
+        "ContentDigest": {
+          "shape": "ContentDigest"
+        },
+        "ContentType": {
+          "shape": "ContentType"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3Uri"
+      ],
       "type": "structure"
     },
     "FileSystemAccessMode": {
@@ -1551,6 +2088,17 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "GetModelPackageGroupPolicyInput": {
+      "members": {
+        "ModelPackageGroupName": {
+          "shape": "EntityName"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName"
+      ],
+      "type": "structure"
+    },
     "HookParameters": {
       "key": "ConfigKey",
       "max": 20,
@@ -1573,6 +2121,18 @@ export const spec: SpecTables = {
       "max": 255,
       "min": 0,
       "pattern": ".*",
+      "type": "string"
+    },
+    "HubContentName": {
+      "max": 63,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+      "type": "string"
+    },
+    "HubContentVersion": {
+      "max": 14,
+      "min": 5,
+      "pattern": "\\d{1,4}.\\d{1,4}.\\d{1,4}",
       "type": "string"
     },
     "HubDataSetArn": {
@@ -1614,6 +2174,12 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "ImageDigest": {
+      "max": 72,
+      "min": 0,
+      "pattern": "[Ss][Hh][Aa]256:[0-9a-fA-F]{64}",
+      "type": "string"
+    },
     "InferenceExecutionConfig": {
       "members": {
         "Mode": {
@@ -1640,6 +2206,29 @@ export const spec: SpecTables = {
       },
       "required": [
         "HubContentArn"
+      ],
+      "type": "structure"
+    },
+    "InferenceSpecification": {
+      "members": {
+        "Containers": {
+          "shape": "ModelPackageContainerDefinitionList"
+        },
+        "SupportedContentTypes": {
+          "shape": "ContentTypes"
+        },
+        "SupportedRealtimeInferenceInstanceTypes": {
+          "shape": "RealtimeInferenceInstanceTypes"
+        },
+        "SupportedResponseMIMETypes": {
+          "shape": "ResponseMIMETypes"
+        },
+        "SupportedTransformInstanceTypes": {
+          "shape": "TransformInstanceTypes"
+        }
+      },
+      "required": [
+        "Containers"
       ],
       "type": "structure"
     },
@@ -1828,6 +2417,70 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "ListModelPackageGroupsInput": {
+      "members": {
+        "CreationTimeAfter": {
+          "shape": "CreationTime"
+        },
+        "CreationTimeBefore": {
+          "shape": "CreationTime"
+        },
+        "CrossAccountFilterOption": {
+          "shape": "CrossAccountFilterOption"
+        },
+        "MaxResults": {
+          "shape": "MaxResults"
+        },
+        "NameContains": {
+          "shape": "NameContains"
+        },
+        "NextToken": {
+          "shape": "NextToken"
+        },
+        "SortBy": {
+          "shape": "ModelPackageGroupSortBy"
+        },
+        "SortOrder": {
+          "shape": "SortOrder"
+        }
+      },
+      "type": "structure"
+    },
+    "ListModelPackagesInput": {
+      "members": {
+        "CreationTimeAfter": {
+          "shape": "CreationTime"
+        },
+        "CreationTimeBefore": {
+          "shape": "CreationTime"
+        },
+        "MaxResults": {
+          "shape": "MaxResults"
+        },
+        "ModelApprovalStatus": {
+          "shape": "ModelApprovalStatus"
+        },
+        "ModelPackageGroupName": {
+          "shape": "ArnOrName"
+        },
+        "ModelPackageType": {
+          "shape": "ModelPackageType"
+        },
+        "NameContains": {
+          "shape": "NameContains"
+        },
+        "NextToken": {
+          "shape": "NextToken"
+        },
+        "SortBy": {
+          "shape": "ModelPackageSortBy"
+        },
+        "SortOrder": {
+          "shape": "SortOrder"
+        }
+      },
+      "type": "structure"
+    },
     "ListModelsInput": {
       "members": {
         "CreationTimeAfter": {
@@ -1916,6 +2569,14 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "ManagedConfiguration": {
+      "members": {
+        "ManagedStorageType": {
+          "shape": "ManagedStorageType"
+        }
+      },
+      "type": "structure"
+    },
     "ManagedInstanceScalingCooldownInMinutes": {
       "max": 1440,
       "min": 5,
@@ -1948,9 +2609,23 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "ManagedStorageType": {
+      "enum": [
+        "Restricted"
+      ],
+      "type": "string"
+    },
     "MaxConcurrentInvocationsPerInstance": {
       "max": 1000,
       "min": 1,
+      "type": "integer"
+    },
+    "MaxConcurrentTransforms": {
+      "min": 0,
+      "type": "integer"
+    },
+    "MaxPayloadInMB": {
+      "min": 0,
       "type": "integer"
     },
     "MaxPendingTimeInSeconds": {
@@ -1980,6 +2655,29 @@ export const spec: SpecTables = {
       "max": 30,
       "min": 1,
       "type": "integer"
+    },
+    "MetadataProperties": {
+      "members": {
+        "CommitId": {
+          "shape": "MetadataPropertyValue"
+        },
+        "GeneratedBy": {
+          "shape": "MetadataPropertyValue"
+        },
+        "ProjectId": {
+          "shape": "MetadataPropertyValue"
+        },
+        "Repository": {
+          "shape": "MetadataPropertyValue"
+        }
+      },
+      "type": "structure"
+    },
+    "MetadataPropertyValue": {
+      "max": 1024,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
     },
     "MetricDefinition": {
       "members": {
@@ -2026,6 +2724,24 @@ export const spec: SpecTables = {
           "shape": "MetricPublishFrequencyInSeconds"
         }
       },
+      "type": "structure"
+    },
+    "MetricsSource": {
+      "members": {
+        "ContentDigest": {
+          "shape": "ContentDigest"
+        },
+        "ContentType": {
+          "shape": "ContentType"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "ContentType",
+        "S3Uri"
+      ],
       "type": "structure"
     },
     "MlFlowResourceArn": {
@@ -2080,10 +2796,34 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "ModelApprovalStatus": {
+      "enum": [
+        "Approved",
+        "Rejected",
+        "PendingManualApproval"
+      ],
+      "type": "string"
+    },
     "ModelCacheSetting": {
       "enum": [
         "Enabled",
         "Disabled"
+      ],
+      "type": "string"
+    },
+    "ModelCardContent": {
+      "max": 100000,
+      "min": 0,
+      "pattern": ".*",
+      "sensitive": true,
+      "type": "string"
+    },
+    "ModelCardStatus": {
+      "enum": [
+        "Draft",
+        "PendingReview",
+        "Approved",
+        "Archived"
       ],
       "type": "string"
     },
@@ -2094,10 +2834,67 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "ModelDataQuality": {
+      "members": {
+        "Constraints": {
+          "shape": "MetricsSource"
+        },
+        "Statistics": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
+    },
     "ModelDataSource": {
       "members": {
         "S3DataSource": {
           "shape": "S3ModelDataSource"
+        }
+      },
+      "type": "structure"
+    },
+    "ModelInput": {
+      "members": {
+        "DataInputConfig": {
+          "shape": "DataInputConfig"
+        }
+      },
+      "required": [
+        "DataInputConfig"
+      ],
+      "type": "structure"
+    },
+    "ModelLifeCycle": {
+      "members": {
+        "Stage": {
+          "shape": "EntityName"
+        },
+        "StageDescription": {
+          "shape": "StageDescription"
+        },
+        "StageStatus": {
+          "shape": "EntityName"
+        }
+      },
+      "required": [
+        "Stage",
+        "StageStatus"
+      ],
+      "type": "structure"
+    },
+    "ModelMetrics": {
+      "members": {
+        "Bias": {
+          "shape": "Bias"
+        },
+        "Explainability": {
+          "shape": "Explainability"
+        },
+        "ModelDataQuality": {
+          "shape": "ModelDataQuality"
+        },
+        "ModelQuality": {
+          "shape": "ModelQuality"
         }
       },
       "type": "structure"
@@ -2120,6 +2917,12 @@ export const spec: SpecTables = {
       "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package/[\\S]{1,2048}",
       "type": "string"
     },
+    "ModelPackageArnList": {
+      "max": 100,
+      "member": "ModelPackageArn",
+      "min": 1,
+      "type": "list"
+    },
     "ModelPackageConfig": {
       "members": {
         "ModelPackageGroupArn": {
@@ -2134,11 +2937,180 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "ModelPackageContainerDefinition": {
+      "members": {
+        "AdditionalModelDataSources": {
+          "shape": "AdditionalModelDataSources"
+        },
+        "AdditionalS3DataSource": {
+          "shape": "AdditionalS3DataSource"
+        },
+        "BaseModel": {
+          "shape": "BaseModel"
+        },
+        "ContainerHostname": {
+          "shape": "ContainerHostname"
+        },
+        "Environment": {
+          "shape": "EnvironmentMap"
+        },
+        "Framework": {
+          "shape": "String"
+        },
+        "FrameworkVersion": {
+          "shape": "ModelPackageFrameworkVersion"
+        },
+        "Image": {
+          "shape": "ContainerImage"
+        },
+        "ImageDigest": {
+          "shape": "ImageDigest"
+        },
+        "IsCheckpoint": {
+          "shape": "Boolean"
+        },
+        "ModelDataETag": {
+          "shape": "String"
+        },
+        "ModelDataSource": {
+          "shape": "ModelDataSource"
+        },
+        "ModelDataUrl": {
+          "shape": "Url"
+        },
+        "ModelInput": {
+          "shape": "ModelInput"
+        },
+        "NearestModelName": {
+          "shape": "String"
+        },
+        "ProductId": {
+          "shape": "ProductId"
+        }
+      },
+      "type": "structure"
+    },
+    "ModelPackageContainerDefinitionList": {
+      "max": 15,
+      "member": "ModelPackageContainerDefinition",
+      "min": 1,
+      "type": "list"
+    },
+    "ModelPackageFrameworkVersion": {
+      "max": 10,
+      "min": 3,
+      "pattern": "[0-9]\\.[A-Za-z0-9.-]+",
+      "type": "string"
+    },
     "ModelPackageGroupArn": {
       "max": 2048,
       "min": 1,
       "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package-group/[\\S]{1,2048}",
       "type": "string"
+    },
+    "ModelPackageGroupSortBy": {
+      "enum": [
+        "Name",
+        "CreationTime"
+      ],
+      "type": "string"
+    },
+    "ModelPackageModelCard": {
+      "members": {
+        "ModelCardContent": {
+          "shape": "ModelCardContent"
+        },
+        "ModelCardStatus": {
+          "shape": "ModelCardStatus"
+        }
+      },
+      "type": "structure"
+    },
+    "ModelPackageRegistrationType": {
+      "enum": [
+        "Logged",
+        "Registered"
+      ],
+      "type": "string"
+    },
+    "ModelPackageSecurityConfig": {
+      "members": {
+        "KmsKeyId": {
+          "shape": "KmsKeyId"
+        }
+      },
+      "required": [
+        "KmsKeyId"
+      ],
+      "type": "structure"
+    },
+    "ModelPackageSortBy": {
+      "enum": [
+        "Name",
+        "CreationTime"
+      ],
+      "type": "string"
+    },
+    "ModelPackageSourceUri": {
+      "max": 1024,
+      "min": 0,
+      "pattern": "[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}",
+      "type": "string"
+    },
+    "ModelPackageType": {
+      "enum": [
+        "Versioned",
+        "Unversioned",
+        "Both"
+      ],
+      "type": "string"
+    },
+    "ModelPackageValidationProfile": {
+      "members": {
+        "ProfileName": {
+          "shape": "EntityName"
+        },
+        "TransformJobDefinition": {
+          "shape": "TransformJobDefinition"
+        }
+      },
+      "required": [
+        "ProfileName",
+        "TransformJobDefinition"
+      ],
+      "type": "structure"
+    },
+    "ModelPackageValidationProfiles": {
+      "max": 1,
+      "member": "ModelPackageValidationProfile",
+      "min": 0,
+      "type": "list"
+    },
+    "ModelPackageValidationSpecification": {
+      "members": {
+        "ValidationProfiles": {
+          "shape": "ModelPackageValidationProfiles"
+        },
+        "ValidationRole": {
+          "shape": "RoleArn"
+        }
+      },
+      "required": [
+        "ValidationProfiles",
+        "ValidationRole"
+      ],
+      "type": "structure"
+    },
+    "ModelQuality": {
+      "members": {
+        "Constraints": {
+          "shape": "MetricsSource"
+        },
+        "Statistics": {
+          "shape": "MetricsSource"
+        }
+      },
+      "type": "structure"
     },
     "ModelSortKey": {
       "enum": [
@@ -2233,6 +3205,12 @@ export const spec: SpecTables = {
       "member": "PlacementSpecification",
       "min": 0,
       "type": "list"
+    },
+    "PolicyString": {
+      "max": 20480,
+      "min": 1,
+      "pattern": ".*",
+      "type": "string"
     },
     "ProcessingInstanceType": {
       "enum": [
@@ -2364,6 +3342,12 @@ export const spec: SpecTables = {
         "ml.g7e.24xlarge",
         "ml.g7e.48xlarge"
       ],
+      "type": "string"
+    },
+    "ProductId": {
+      "max": 256,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9])*",
       "type": "string"
     },
     "ProductionVariant": {
@@ -2928,6 +3912,30 @@ export const spec: SpecTables = {
       "type": "map",
       "value": "ConfigValue"
     },
+    "PutModelPackageGroupPolicyInput": {
+      "members": {
+        "ModelPackageGroupName": {
+          "shape": "EntityName"
+        },
+        "ResourcePolicy": {
+          "shape": "PolicyString"
+        }
+      },
+      "required": [
+        "ModelPackageGroupName",
+        "ResourcePolicy"
+      ],
+      "type": "structure"
+    },
+    "RealtimeInferenceInstanceTypes": {
+      "member": "ProductionVariantInstanceType",
+      "type": "list"
+    },
+    "RecipeName": {
+      "max": 255,
+      "min": 0,
+      "type": "string"
+    },
     "RecordWrapper": {
       "enum": [
         "None",
@@ -3020,6 +4028,16 @@ export const spec: SpecTables = {
         "KeepAlivePeriodInSeconds"
       ],
       "type": "structure"
+    },
+    "ResponseMIMEType": {
+      "max": 1024,
+      "min": 0,
+      "pattern": "[-\\w]+\\/.+",
+      "type": "string"
+    },
+    "ResponseMIMETypes": {
+      "member": "ResponseMIMEType",
+      "type": "list"
     },
     "RetryStrategy": {
       "members": {
@@ -3269,6 +4287,13 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "SkipModelValidation": {
+      "enum": [
+        "All",
+        "None"
+      ],
+      "type": "string"
+    },
     "SnsTopicArn": {
       "max": 2048,
       "min": 0,
@@ -3288,6 +4313,58 @@ export const spec: SpecTables = {
         "Ascending",
         "Descending"
       ],
+      "type": "string"
+    },
+    "SourceAlgorithm": {
+      "members": {
+        "AlgorithmName": {
+          "shape": "ArnOrName"
+        },
+        "ModelDataETag": {
+          "shape": "String"
+        },
+        "ModelDataSource": {
+          "shape": "ModelDataSource"
+        },
+        "ModelDataUrl": {
+          "shape": "Url"
+        }
+      },
+      "required": [
+        "AlgorithmName"
+      ],
+      "type": "structure"
+    },
+    "SourceAlgorithmList": {
+      "max": 1,
+      "member": "SourceAlgorithm",
+      "min": 1,
+      "type": "list"
+    },
+    "SourceAlgorithmSpecification": {
+      "members": {
+        "SourceAlgorithms": {
+          "shape": "SourceAlgorithmList"
+        }
+      },
+      "required": [
+        "SourceAlgorithms"
+      ],
+      "type": "structure"
+    },
+    "SplitType": {
+      "enum": [
+        "None",
+        "Line",
+        "RecordIO",
+        "TFRecord"
+      ],
+      "type": "string"
+    },
+    "StageDescription": {
+      "max": 1024,
+      "min": 0,
+      "pattern": ".{0,1024}",
       "type": "string"
     },
     "StopTrainingJobRequest": {
@@ -3696,6 +4773,271 @@ export const spec: SpecTables = {
       "pattern": "arn:[\\p{Alnum}\\-]+:lambda:[\\p{Alnum}\\-]+:[0-9]{12}:function:.*",
       "type": "string"
     },
+    "TransformAmiVersion": {
+      "max": 63,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*",
+      "type": "string"
+    },
+    "TransformDataSource": {
+      "members": {
+        "S3DataSource": {
+          "shape": "TransformS3DataSource"
+        }
+      },
+      "required": [
+        "S3DataSource"
+      ],
+      "type": "structure"
+    },
+    "TransformEnvironmentKey": {
+      "max": 1024,
+      "min": 0,
+      "pattern": "[a-zA-Z_][a-zA-Z0-9_]{0,1023}",
+      "type": "string"
+    },
+    "TransformEnvironmentMap": {
+      "key": "TransformEnvironmentKey",
+      "max": 16,
+      "min": 0,
+      "type": "map",
+      "value": "TransformEnvironmentValue"
+    },
+    "TransformEnvironmentValue": {
+      "max": 10240,
+      "min": 0,
+      "pattern": "[\\S\\s]*",
+      "type": "string"
+    },
+    "TransformInput": {
+      "members": {
+        "CompressionType": {
+          "shape": "CompressionType"
+        },
+        "ContentType": {
+          "shape": "ContentType"
+        },
+        "DataSource": {
+          "shape": "TransformDataSource"
+        },
+        "SplitType": {
+          "shape": "SplitType"
+        }
+      },
+      "required": [
+        "DataSource"
+      ],
+      "type": "structure"
+    },
+    "TransformInstanceCount": {
+      "min": 1,
+      "type": "integer"
+    },
+    "TransformInstanceType": {
+      "enum": [
+        "ml.m4.xlarge",
+        "ml.m4.2xlarge",
+        "ml.m4.4xlarge",
+        "ml.m4.10xlarge",
+        "ml.m4.16xlarge",
+        "ml.c4.xlarge",
+        "ml.c4.2xlarge",
+        "ml.c4.4xlarge",
+        "ml.c4.8xlarge",
+        "ml.p2.xlarge",
+        "ml.p2.8xlarge",
+        "ml.p2.16xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.18xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.24xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.c6i.large",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.r6i.large",
+        "ml.r6i.xlarge",
+        "ml.r6i.2xlarge",
+        "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge",
+        "ml.r6i.12xlarge",
+        "ml.r6i.16xlarge",
+        "ml.r6i.24xlarge",
+        "ml.r6i.32xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.inf2.xlarge",
+        "ml.inf2.8xlarge",
+        "ml.inf2.24xlarge",
+        "ml.inf2.48xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge"
+      ],
+      "type": "string"
+    },
+    "TransformInstanceTypes": {
+      "member": "TransformInstanceType",
+      "min": 1,
+      "type": "list"
+    },
+    "TransformJobDefinition": {
+      "members": {
+        "BatchStrategy": {
+          "shape": "BatchStrategy"
+        },
+        "Environment": {
+          "shape": "TransformEnvironmentMap"
+        },
+        "MaxConcurrentTransforms": {
+          "shape": "MaxConcurrentTransforms"
+        },
+        "MaxPayloadInMB": {
+          "shape": "MaxPayloadInMB"
+        },
+        "TransformInput": {
+          "shape": "TransformInput"
+        },
+        "TransformOutput": {
+          "shape": "TransformOutput"
+        },
+        "TransformResources": {
+          "shape": "TransformResources"
+        }
+      },
+      "required": [
+        "TransformInput",
+        "TransformOutput",
+        "TransformResources"
+      ],
+      "type": "structure"
+    },
+    "TransformOutput": {
+      "members": {
+        "Accept": {
+          "shape": "Accept"
+        },
+        "AssembleWith": {
+          "shape": "AssemblyType"
+        },
+        "KmsKeyId": {
+          "shape": "KmsKeyId"
+        },
+        "S3OutputPath": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3OutputPath"
+      ],
+      "type": "structure"
+    },
+    "TransformResources": {
+      "members": {
+        "InstanceCount": {
+          "shape": "TransformInstanceCount"
+        },
+        "InstanceType": {
+          "shape": "TransformInstanceType"
+        },
+        "TransformAmiVersion": {
+          "shape": "TransformAmiVersion"
+        },
+        "VolumeKmsKeyId": {
+          "shape": "KmsKeyId"
+        }
+      },
+      "required": [
+        "InstanceCount",
+        "InstanceType"
+      ],
+      "type": "structure"
+    },
+    "TransformS3DataSource": {
+      "members": {
+        "S3DataType": {
+          "shape": "S3DataType"
+        },
+        "S3Uri": {
+          "shape": "S3Uri"
+        }
+      },
+      "required": [
+        "S3DataType",
+        "S3Uri"
+      ],
+      "type": "structure"
+    },
     "UpdateEndpointInput": {
       "members": {
         "DeploymentConfig": {
@@ -3735,6 +5077,50 @@ export const spec: SpecTables = {
       "required": [
         "DesiredWeightsAndCapacities",
         "EndpointName"
+      ],
+      "type": "structure"
+    },
+    "UpdateModelPackageInput": {
+      "members": {
+        "AdditionalInferenceSpecificationsToAdd": {
+          "shape": "AdditionalInferenceSpecifications"
+        },
+        "ApprovalDescription": {
+          "shape": "ApprovalDescription"
+        },
+        "ClientToken": {
+          "shape": "ClientToken"
+        },
+        "CustomerMetadataProperties": {
+          "shape": "CustomerMetadataMap"
+        },
+        "CustomerMetadataPropertiesToRemove": {
+          "shape": "CustomerMetadataKeyList"
+        },
+        "InferenceSpecification": {
+          "shape": "InferenceSpecification"
+        },
+        "ModelApprovalStatus": {
+          "shape": "ModelApprovalStatus"
+        },
+        "ModelCard": {
+          "shape": "ModelPackageModelCard"
+        },
+        "ModelLifeCycle": {
+          "shape": "ModelLifeCycle"
+        },
+        "ModelPackageArn": {
+          "shape": "ModelPackageArn"
+        },
+        "ModelPackageRegistrationType": {
+          "shape": "ModelPackageRegistrationType"
+        },
+        "SourceUri": {
+          "shape": "ModelPackageSourceUri"
+        }
+      },
+      "required": [
+        "ModelPackageArn"
       ],
       "type": "structure"
     },
