@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { loadConfig, DEFAULT_PORT } from './config.js';
 import { createLogger } from './log.js';
 import { startSlipway } from './server.js';
+import { printLogs } from './domain/training/logs.js';
 
 const USAGE = `Usage: slipway serve [options]
+       slipway logs <training-job-name> [--follow]   (see slipway logs --help)
 
 Options (environment variable in brackets):
   --host <addr>               address to bind [SLIPWAY_HOST] (default 127.0.0.1)
@@ -23,7 +26,51 @@ SLIPWAY_HOSTING_STOP_GRACE_SECONDS (30), SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS
 SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS (2).
 `;
 
+const LOGS_USAGE = `Usage: slipway logs <training-job-name> [--follow] [--data-dir <dir>] [--account-id <12 digits>] [--region <region>]
+
+Prints the training job's log (stdout and stderr of its algorithm) from the data directory;
+--follow (-f) keeps printing until the training process ends (Ctrl-C to stop earlier).
+`;
+
+/** \`slipway logs\`: reads the job's log file; needs no running server. */
+async function logs(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      'data-dir': { type: 'string' },
+      'account-id': { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    process.stdout.write(LOGS_USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  // Only the data directory and account matter here: the server's other settings (listen
+  // address, credentials) must not be able to make reading a log fail.
+  const config = {
+    dataDir: resolve(values['data-dir'] ?? process.env.SLIPWAY_DATA_DIR ?? './.slipway-data'),
+    accountId: values['account-id'] ?? process.env.SLIPWAY_ACCOUNT_ID ?? '000000000000',
+  };
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  await printLogs({
+    dataDir: config.dataDir,
+    account: config.accountId,
+    region: values.region,
+    job: positionals[0]!,
+    follow: values.follow === true,
+    out: (chunk) => process.stdout.write(chunk),
+    signal: abort.signal,
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'logs') return logs(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
