@@ -73,6 +73,16 @@ describe('aws s3 (the AWS CLI) against Slipway', () => {
     assert.equal(readFileSync(join(down, 'sub', 'deeper', 'ü.txt'), 'utf8'), 'u');
     assert.equal(readFileSync(join(down, 'sub', 'b c+d.txt'), 'utf8'), 'b');
 
+    // `aws s3 presign` (CLI v1) makes SigV2 query-string URLs; any HTTP client can fetch them.
+    const url = (await aws(t, 's3', 'presign', 's3://cli-bucket/tree/sub/b c+d.txt', '--expires-in', '120')).trim();
+    assert.match(url, /AWSAccessKeyId=test&Signature=/);
+    const fetched = await fetch(url);
+    assert.equal(fetched.status, 200);
+    assert.equal(await fetched.text(), 'b');
+    const forged = await fetch(url.replace('/tree/sub/', '/tree/'));
+    assert.equal(forged.status, 403);
+    assert.match(await forged.text(), /<Code>SignatureDoesNotMatch<\/Code>/);
+
     const top = await aws(t, 's3', 'ls', 's3://cli-bucket/');
     assert.match(top, /PRE data\//);
     assert.match(top, /PRE tree\//);

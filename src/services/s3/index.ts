@@ -22,6 +22,7 @@ import { ListParts } from './ListParts.js';
 import { PutObject } from './PutObject.js';
 import { UploadPart } from './UploadPart.js';
 import { UploadPartCopy } from './UploadPartCopy.js';
+import { isPresignedV2, verifyPresignedV2 } from './sigv2.js';
 import { escapeXml, s3Err } from './xml.js';
 import { isValidBucketName } from '../../objects/local-fs.js';
 import { invalidBucketName } from '../../objects/errors.js';
@@ -132,10 +133,15 @@ export async function handleS3(
     if (claim && !claim.presigned && headerValue(req.headers['x-amz-content-sha256']) === undefined) {
       throw s3Err('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256', 400);
     }
-    try {
-      await verify(raw, claim, { credentials: services.config.credentials, now: new Date(services.clock.now()), expectedService: 's3' });
-    } catch (e) {
-      throw authError(e, claim?.presigned ?? false);
+    if (!claim && isPresignedV2(raw)) {
+      // `aws s3 presign` (CLI v1) still signs URLs with SigV2 query parameters.
+      claim = verifyPresignedV2(req, raw, hostBucket, services.config.credentials, services.clock.now());
+    } else {
+      try {
+        await verify(raw, claim, { credentials: services.config.credentials, now: new Date(services.clock.now()), expectedService: 's3' });
+      } catch (e) {
+        throw authError(e, claim?.presigned ?? false);
+      }
     }
     // Path style: /bucket/key…; virtual-host style: the Host names the bucket and the whole path is the key.
     let bucketRaw: string;
