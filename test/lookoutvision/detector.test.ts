@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSet, manifest } from '../../src/domain/lookoutvision/generator.js';
+import { DEFECT_COLORS, generateSet, manifest } from '../../src/domain/lookoutvision/generator.js';
 import { trainAndEvaluate, metrics, type Sample } from '../../src/domain/lookoutvision/trainer.js';
 import { Detector, TrainingError } from '../../src/domain/lookoutvision/detector.js';
 import { decodeImage } from '../../src/domain/lookoutvision/image.js';
@@ -67,5 +67,30 @@ describe('anomaly detector and benchmark generator', () => {
     ];
     assert.deepEqual(metrics(ev), { F1Score: 0.5, Precision: 0.5, Recall: 0.5 });
     assert.deepEqual(metrics([{ anomalous: false, predicted: false }]), { F1Score: 0, Precision: 0, Recall: 0 });
+  });
+  it('segments defects: each detected defect gets a mask region, mostly of its own type', () => {
+    const withMasks = (seed: number): Sample[] =>
+      generateSet({ seed }).map((im) => ({
+        ref: im.name,
+        anomalous: im.anomalous,
+        bytes: im.png,
+        mask: im.mask,
+        colors: im.defect ? { '#FFFFFF': 'BACKGROUND', [DEFECT_COLORS[im.defect]]: im.defect } : undefined,
+      }));
+    const out = trainAndEvaluate({ train: withMasks(111), test: [] });
+    assert.deepEqual(out.model.segmentation?.classes.map((c) => c.name).sort(), ['discolor', 'missing', 'scratch', 'spot']);
+    const d = new Detector(out.model);
+    let detected = 0;
+    let ownType = 0;
+    for (const im of generateSet({ seed: 112, normal: 0, anomalous: 40 })) {
+      const r = d.detect(decodeImage(im.png));
+      if (!r.isAnomalous) continue;
+      detected++;
+      const names = r.anomalies!.slice(1).map((a) => a.Name);
+      assert.ok(names.length >= 1, `${im.name}: a detected defect has a mask region`);
+      if (names.includes(im.defect!)) ownType++;
+    }
+    assert.ok(detected >= 36, `${detected}/40 detected`);
+    assert.ok(ownType >= detected * 0.6, `${ownType}/${detected} masks name the defect's own type`);
   });
 });

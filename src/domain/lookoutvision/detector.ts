@@ -19,7 +19,7 @@ export interface SegmentationClass {
   name: string;
   /** `#RRGGBB`, as in the training manifest's colour map. */
   color: string;
-  /** Mean unit direction of the signed per-feature z-scores of this class's cells. */
+  /** Mean of the signed, clipped per-feature z-scores of this class's cells. */
   centroid: number[];
 }
 
@@ -250,15 +250,8 @@ function segmentationClasses(
         for (const [hex, c] of counts) if (c > topN) (top = hex), (topN = c);
         if (!top || topN < total * 0.25) continue;
         const c = cy * gx + cx;
-        const z = new Float64Array(NF);
-        let norm = 0;
-        for (let k = 0; k < NF; k++) {
-          z[k] = (f[c * NF + k] - mean[c * NF + k]) / std[c * NF + k];
-          norm += z[k] * z[k];
-        }
-        norm = Math.sqrt(norm) || 1;
         const entry = sums.get(top) ?? { name: a.colors!.get(top)!, sum: new Float64Array(NF), n: 0 };
-        for (let k = 0; k < NF; k++) entry.sum[k] += z[k] / norm;
+        for (let k = 0; k < NF; k++) entry.sum[k] += clipZ((f[c * NF + k] - mean[c * NF + k]) / std[c * NF + k]);
         entry.n++;
         sums.set(top, entry);
       }
@@ -299,33 +292,59 @@ export class Detector {
     for (let i = 0; i < img.width * img.height; i++) mask.set([bg[0], bg[1], bg[2], 255], i * 4);
     const area = new Map<string, number>();
     const total = img.width * img.height;
+    // Flagged cells grouped into connected regions (4-neighbour); each region is one defect
+    // and takes the class its cells vote for (summed similarity to the class centroids), so a
+    // single defect is not reported as several anomaly types.
+    const flagged = new Int32Array(cells.length).fill(-1);
+    const regions: number[][] = [];
     for (let c = 0; c < cells.length; c++) {
-      if (cells[c] <= m.cellThreshold) continue;
-      let norm = 0;
-      const z = new Float64Array(NF);
-      for (let k = 0; k < NF; k++) {
-        z[k] = (f[c * NF + k] - this.mean[c * NF + k]) / this.std[c * NF + k];
-        norm += z[k] * z[k];
-      }
-      norm = Math.sqrt(norm) || 1;
-      let best = seg.classes[0];
-      let bestSim = -Infinity;
-      for (const cls of seg.classes) {
-        let sim = 0;
-        for (let k = 0; k < NF; k++) sim += (z[k] / norm) * cls.centroid[k];
-        if (sim > bestSim) (bestSim = sim), (best = cls);
-      }
-      const rgb = parseHex(best.color)!;
-      const cx = c % m.gx;
-      const cy = Math.floor(c / m.gx);
-      let px = 0;
-      for (let y = cy * m.cell; y < Math.min(img.height, (cy + 1) * m.cell); y++) {
-        for (let x = cx * m.cell; x < Math.min(img.width, (cx + 1) * m.cell); x++) {
-          mask.set([rgb[0], rgb[1], rgb[2], 255], (y * img.width + x) * 4);
-          px++;
+      if (cells[c] <= m.cellThreshold || flagged[c] >= 0) continue;
+      const region: number[] = [];
+      const stack = [c];
+      flagged[c] = regions.length;
+      while (stack.length) {
+        const cur = stack.pop()!;
+        region.push(cur);
+        const cx = cur % m.gx;
+        const cy = Math.floor(cur / m.gx);
+        for (const [nx, ny] of [[cx - 1, cy], [cx + 1, cy], [cx, cy - 1], [cx, cy + 1]]) {
+          if (nx < 0 || ny < 0 || nx >= m.gx || ny >= m.gy) continue;
+          const n = ny * m.gx + nx;
+          if (flagged[n] < 0 && cells[n] > m.cellThreshold) {
+            flagged[n] = regions.length;
+            stack.push(n);
+          }
         }
       }
-      area.set(best.color, (area.get(best.color) ?? 0) + px);
+      regions.push(region);
+    }
+    for (const region of regions) {
+      // Votes: minus the squared distance of each cell's (clipped) z-vector to each class centroid.
+      const votes = new Float64Array(seg.classes.length);
+      for (const c of region) {
+        seg.classes.forEach((cls, i) => {
+          for (let k = 0; k < NF; k++) {
+            const dz = clipZ((f[c * NF + k] - this.mean[c * NF + k]) / this.std[c * NF + k]) - cls.centroid[k];
+            votes[i] -= dz * dz;
+          }
+        });
+      }
+      let best = 0;
+      for (let i = 1; i < votes.length; i++) if (votes[i] > votes[best]) best = i;
+      const cls = seg.classes[best];
+      const rgb = parseHex(cls.color)!;
+      let px = 0;
+      for (const c of region) {
+        const cx = c % m.gx;
+        const cy = Math.floor(c / m.gx);
+        for (let y = cy * m.cell; y < Math.min(img.height, (cy + 1) * m.cell); y++) {
+          for (let x = cx * m.cell; x < Math.min(img.width, (cx + 1) * m.cell); x++) {
+            mask.set([rgb[0], rgb[1], rgb[2], 255], (y * img.width + x) * 4);
+            px++;
+          }
+        }
+      }
+      area.set(cls.color, (area.get(cls.color) ?? 0) + px);
     }
     let anomalous = 0;
     for (const v of area.values()) anomalous += v;
@@ -339,6 +358,8 @@ export class Detector {
   }
 }
 
+/** Class prototypes compare z-scores up to ±30: beyond that a cell is simply 'very different'. */
+const clipZ = (z: number) => (z > 30 ? 30 : z < -30 ? -30 : z);
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 export { decodeImage };
