@@ -312,6 +312,17 @@ describe('model registry', () => {
     });
   });
 
+  describe('tags on versions', () => {
+    it('AddTags and ListTags reach a version through its ARN; deleting the version drops them', async () => {
+      await createGroup('tagged');
+      const { ModelPackageArn } = await register('tagged');
+      await t.sagemaker.send(new AddTagsCommand({ ResourceArn: ModelPackageArn, Tags: [{ Key: 'stage', Value: 'candidate' }] }));
+      assert.deepEqual((await t.sagemaker.send(new ListTagsCommand({ ResourceArn: ModelPackageArn }))).Tags, [{ Key: 'stage', Value: 'candidate' }]);
+      await t.sagemaker.send(new DeleteModelPackageCommand({ ModelPackageName: 'tagged/1' }));
+      await refused(t.sagemaker.send(new ListTagsCommand({ ResourceArn: ModelPackageArn })), 'ValidationException');
+    });
+  });
+
   describe('UpdateModelPackage', () => {
     let n = 0;
     async function fresh(extra: Partial<CreateModelPackageCommandInput> = {}) {
@@ -525,4 +536,31 @@ describe('model registry', () => {
     });
   });
 
+});
+
+describe('model registry across a restart', () => {
+  it('a package still Pending when the server stops is validated after the restart; versions continue', async () => {
+    const first = await startTestServer();
+    // Hold validation back so that the package is Pending when the server goes away.
+    await first.slipway.services.controllers.registry!.stop();
+    await first.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'durable' }));
+    const spec = { Containers: [{ Image: IMAGE }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] };
+    const { ModelPackageArn } = await first.sagemaker.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'durable', InferenceSpecification: spec }));
+    assert.equal((await first.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }))).ModelPackageStatus, 'Pending');
+    await first.close({ keepData: true });
+    const second = await startTestServer({ dataDir: first.dataDir });
+    try {
+      const deadline = Date.now() + 20_000;
+      let d = await second.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }));
+      while (d.ModelPackageStatus !== 'Completed' && Date.now() < deadline) {
+        await sleep(50);
+        d = await second.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }));
+      }
+      assert.equal(d.ModelPackageStatus, 'Completed');
+      const next = await second.sagemaker.send(new CreateModelPackageCommand({ ModelPackageGroupName: 'durable', InferenceSpecification: spec }));
+      assert.equal(next.ModelPackageArn, versionArn('durable', 2));
+    } finally {
+      await second.close();
+    }
+  });
 });
