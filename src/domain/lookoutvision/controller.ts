@@ -76,6 +76,14 @@ export class LookoutController {
   }
 
   async start(): Promise<void> {
+    // ClientTokens: drop those past their 8 hours, and those of calls that never finished
+    // (the server stopped mid-call), so a retry with the same token can run again.
+    const now = this.d.clock.now();
+    for (const tok of await this.d.store.scan(KIND.token)) {
+      if (tok.status === 'pending' || now - tok.createdAt >= 8 * 60 * 60 * 1000) {
+        await this.d.store.delete({ account: tok.account, region: tok.region }, KIND.token, tok.name);
+      }
+    }
     for (const row of await this.d.store.scan<DatasetData>(KIND.dataset)) {
       if (row.data.pending) this.kickDataset(row, row.name);
     }
