@@ -210,6 +210,28 @@ describe('Endpoints: control plane and lifecycle with real model processes', () 
     );
   });
 
+  it('an update whose new instances never get healthy rolls back: RollingBack → InService on the old fleet, with the reason', async () => {
+    const pids = ctl().describeInstances(scope, 'Life').map((i) => i.pid!);
+    await t.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'Life', EndpointConfigName: 'broken' }));
+    const statuses = new Set<string>();
+    let d = await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'Life' }));
+    const deadline = Date.now() + 30_000;
+    while (d.EndpointStatus !== 'InService' && Date.now() < deadline) {
+      statuses.add(d.EndpointStatus!);
+      assert.equal(d.PendingDeploymentSummary?.EndpointConfigName ?? 'broken', 'broken');
+      // The old fleet serves throughout.
+      const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'Life', Body: Buffer.from('during') }));
+      assert.equal(Buffer.from(out.Body!).toString(), 'during');
+      d = await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'Life' }));
+    }
+    assert.equal(d.EndpointStatus, 'InService');
+    assert.ok(statuses.has('Updating'), [...statuses].join());
+    assert.equal(d.EndpointConfigName, 'two');
+    assert.match(d.FailureReason!, /boom: weights file missing/);
+    assert.equal(d.PendingDeploymentSummary, undefined);
+    assert.deepEqual(ctl().describeInstances(scope, 'Life').map((i) => i.pid), pids);
+  });
+
   it('killing an instance process mid-traffic is survived: calls go to the healthy one, the instance comes back', async () => {
     await t.sagemaker.send(
       new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'Life', DesiredWeightsAndCapacities: [{ VariantName: 'Blue', DesiredInstanceCount: 2 }] }),
