@@ -7,6 +7,7 @@
  *                    [--seconds 10] [--requests 400000] [--concurrency 32] [--rounds 1]
  *                    [--scenarios describe,list,create-model,create-endpoint-config]
  *                    [--seed api|direct] [--warmup 2] [--cpu-prof <dir>] [--slipway-dist <dist dir>]
+ *                    [--keep-data <dir>]
  *
  * See bench/README.md for what each figure means.
  */
@@ -59,7 +60,7 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n') + '\n');
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split("\n").slice(1, 13).join('\n') + '\n');
   process.exit(0);
 }
 const intOpt = (name: string, v: string | undefined, min: number, max: number) => {
