@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer } from '../helpers/server.js';
 import { jobInput, terminal, waitFor, writeTestImage } from '../training/fixtures.js';
@@ -107,6 +107,27 @@ describe('training jobs across a Slipway restart', { timeout: 180_000 }, () => {
 });
 
 describe('training concurrency limit', { timeout: 180_000 }, () => {
+  it('a job waiting for a slot can be stopped: it ends Stopped without ever running', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'slipway-limit-'));
+    writeTestImage(dataDir);
+    const t = await startTestServer({ dataDir, env: { ...env, SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS: '1' } });
+    try {
+      await t.s3.send(new CreateBucketCommand({ Bucket: 'training-out' }));
+      await t.sagemaker.send(new CreateTrainingJobCommand(jobInput('holder', 'save-on-term')));
+      await t.sagemaker.send(new CreateTrainingJobCommand(jobInput('waiter', 'env')));
+      await waitFor(t.sagemaker, 'waiter', (d) => d.SecondaryStatus === 'Pending', 30_000);
+      await t.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'waiter' }));
+      const d = await waitFor(t.sagemaker, 'waiter', terminal, 30_000);
+      assert.equal(d.TrainingJobStatus, 'Stopped');
+      assert.deepEqual(d.SecondaryStatusTransitions!.map((x) => x.Status), ['Starting', 'Pending', 'Stopping', 'Stopped']);
+      assert.equal(d.TrainingStartTime, undefined);
+      await t.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'holder' }));
+      assert.equal((await waitFor(t.sagemaker, 'holder', terminal, 30_000)).TrainingJobStatus, 'Stopped');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('5 jobs with a limit of 2: never more than 2 run at once, the others wait as Pending, all complete', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'slipway-limit-'));
     writeTestImage(dataDir);
