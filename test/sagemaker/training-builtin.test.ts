@@ -143,6 +143,25 @@ describe('built-in algorithm slipway/linear-learner', { timeout: 240_000 }, () =
     assert.ok(m.epochs_completed >= 2 && m.epochs_completed < 1000000, String(m.epochs_completed));
   });
 
+  it('a job that names no MetricDefinitions gets the built-in algorithm\'s own, as AWS built-ins do', async () => {
+    await t.sagemaker.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: 'll-default-metrics',
+        AlgorithmSpecification: { TrainingImage: 'slipway/linear-learner', TrainingInputMode: 'File' },
+        RoleArn: role,
+        HyperParameters: { epochs: '3' },
+        InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://ml-data/data/train' } } }],
+        OutputDataConfig: { S3OutputPath: 's3://ml-data/output' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 1 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+      }),
+    );
+    const d = await waitFor(t.sagemaker, 'll-default-metrics', terminal, 60_000);
+    assert.equal(d.TrainingJobStatus, 'Completed', d.FailureReason);
+    assert.ok(d.AlgorithmSpecification!.MetricDefinitions!.some((m) => m.Name === 'train:mse'));
+    assert.deepEqual(d.FinalMetricDataList!.map((m) => m.MetricName), ['train:mse']);
+  });
+
   it('a bad hyperparameter fails the job with the algorithm\'s own FailureReason', async () => {
     await create('ll-bad', { predictor_type: 'multiclass_classifier' });
     const d = await waitFor(t.sagemaker, 'll-bad', terminal, 60_000);

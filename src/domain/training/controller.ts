@@ -20,6 +20,8 @@ import type { Controller, Services } from '../../services/context.js';
 import type { Resource, Scope } from '../../store/store.js';
 import type { RunHandle } from '../../runtime/backend.js';
 import { readTail } from '../../runtime/process-backend.js';
+import { LINEAR_LEARNER_MAIN } from '../../runtime/image-catalog.js';
+import { LINEAR_LEARNER_METRICS } from '../../images/linear-learner/model.js';
 import { uploadDirectory } from '../../runtime/artifacts.js';
 import { baseDirOf, jobDirectory, jobLogFile, outputUri, TERMINAL, transition, type TrainingJobData } from './job.js';
 import { inputDataConfig, layout, resourceConfig, trainingEnvironment } from './environment.js';
@@ -295,6 +297,10 @@ export class TrainingController implements Controller {
     if (!(await this.step(ref, 'Training', 'Training image download completed. Training in progress.', (d, now) => {
       d.run = { phase: 'running', baseDir: base, instanceId };
       d.job.TrainingStartTime ??= now / 1000;
+      // AWS's built-in algorithms publish their own metric definitions when the job names none.
+      if (!d.job.AlgorithmSpecification.MetricDefinitions?.length && resolved.source === 'builtin' && resolved.command.includes(LINEAR_LEARNER_MAIN)) {
+        d.job.AlgorithmSpecification.MetricDefinitions = LINEAR_LEARNER_METRICS;
+      }
     }))) return this.finish(ref, undefined);
 
     let handle: RunHandle;

@@ -17,3 +17,14 @@ export function score(m: LinearModel, x: number[]): number {
   return m.predictor_type === 'binary_classifier' ? 1 / (1 + Math.exp(-z)) : z;
 }
 
+
+const NUMBER = '([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)';
+
+/**
+ * The metrics this algorithm publishes. As for AWS's built-in algorithms, a job that gives no
+ * MetricDefinitions gets these (DescribeTrainingJob then shows them), matching the
+ * `#quality_metric` lines it logs each epoch.
+ */
+export const LINEAR_LEARNER_METRICS = ['train', 'validation'].flatMap((channel) =>
+  ['mse', 'binary_log_loss'].map((loss) => ({ Name: `${channel}:${loss}`, Regex: `#quality_metric: .*${channel} ${loss} <loss>=${NUMBER}` })),
+);
