@@ -8,6 +8,7 @@ import {
   DeleteEndpointConfigCommand,
   DescribeEndpointCommand,
   ListEndpointsCommand,
+  ListTagsCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
@@ -127,6 +128,22 @@ describe('Endpoints: control plane and lifecycle with real model processes', () 
     await until('crashy deleted', async () => {
       try {
         await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'crashy' }));
+        return false;
+      } catch (e: any) {
+        return e.name === 'ValidationException';
+      }
+    });
+  });
+
+  it('tags given to CreateEndpoint are listed on the endpoint ARN', async () => {
+    await t.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'Tagged', EndpointConfigName: 'unknown', Tags: [{ Key: 'team', Value: 'ml' }] }));
+    const tags = await t.sagemaker.send(new ListTagsCommand({ ResourceArn: arnOf('Tagged') }));
+    assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'ml' }]);
+    await waitStatus(t.sagemaker, 'Tagged', ['Failed']);
+    await t.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'Tagged' }));
+    await until('Tagged deleted', async () => {
+      try {
+        await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'Tagged' }));
         return false;
       } catch (e: any) {
         return e.name === 'ValidationException';
