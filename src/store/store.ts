@@ -37,6 +37,8 @@ export interface ListQuery {
   limit: number;
   /** Opaque cursor from a previous page (already checked by `decodeCursor`). */
   after?: Cursor;
+  /** Only the row's columns (name, arn, times, status, parent) are needed: `data` is left undefined. */
+  summary?: boolean;
 }
 
 /** Keyset position: the last row's sort value and name key. */

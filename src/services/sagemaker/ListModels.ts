@@ -4,7 +4,7 @@ import type { ModelData } from './CreateModel.js';
 
 /** ListModelsOutput: `Models` (ModelSummary: ModelName, ModelArn, CreationTime) and `NextToken`. */
 export async function ListModels(ctx: OpContext, input: ListInput) {
-  const q = listQuery(input);
+  const q = { ...listQuery(input), summary: true };
   const page = await ctx.store.list<ModelData>(ctx, 'model', q);
   return {
     Models: page.items.map((r) => ({ ModelName: r.name, ModelArn: r.arn, CreationTime: r.createdAt / 1000 })),

@@ -18,7 +18,7 @@ interface Row {
   modified_at: number;
   status: string | null;
   parent: string | null;
-  data: string;
+  data?: string;
   account: string;
   region: string;
 }
@@ -235,7 +235,13 @@ function listSql(scope: Scope, kind: string, q: ListQuery): { sql: string; param
     params.afterN = q.after.n;
   }
   const dir = q.descending ? 'DESC' : 'ASC';
-  const sql = `SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY ${col} ${dir}, name_key ${dir} LIMIT @limit`;
+  // Two steps: find the page's keys on the index alone, then read just those rows. On a
+  // WITHOUT ROWID table a one-step SELECT * seeks the table for every index entry it tests
+  // (NameContains can test hundreds per page); this way it reads LIMIT rows.
+  const keys = `SELECT account, region, kind, name_key FROM resources WHERE ${where.join(' AND ')} ORDER BY ${col} ${dir}, name_key ${dir} LIMIT @limit`;
+  const columns = `r.account, r.region, r.kind, r.name, r.arn, r.created_at, r.modified_at, r.status, r.parent${q.summary ? '' : ', r.data'}`;
+  const outer = q.sortBy === 'status' ? "coalesce(r.status, '')" : `r.${col}`;
+  const sql = `SELECT ${columns} FROM (${keys}) AS k JOIN resources AS r USING (account, region, kind, name_key) ORDER BY ${outer} ${dir}, r.name_key ${dir}`;
   return { sql, params };
 }
 
@@ -248,7 +254,8 @@ function toResource<T>(r: Row): Resource<T> {
     modifiedAt: r.modified_at,
     status: r.status ?? undefined,
     parent: r.parent ?? undefined,
-    data: JSON.parse(r.data) as T,
+    // Summary reads (List* pages) leave the document out.
+    data: (r.data === undefined ? undefined : JSON.parse(r.data)) as T,
   };
 }
 
