@@ -97,7 +97,9 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig({ flags: values });
   const log = createLogger(config.logLevel);
   const slipway = await startSlipway(config, log);
-  log.info({ url: slipway.url, dataDir: config.dataDir }, `Slipway listening on ${slipway.url}`);
+  // Scripts wait for this line, so it is written whatever the log level (unless 'silent').
+  const ready = config.logLevel === 'silent' ? log : log.child({}, { level: 'info' });
+  ready.info({ url: slipway.url, dataDir: config.dataDir }, `Slipway listening on ${slipway.url}`);
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');
     slipway.close().then(() => process.exit(0));

@@ -66,6 +66,15 @@ describe('slipway CLI', () => {
     assert.equal((await waitExit(p, 10_000)).code, 0);
   });
 
+  it('prints the ready line with its URL even when the log level hides info', async () => {
+    const p = await spawnServe([], cleanEnv({ SLIPWAY_DATA_DIR: tempDir(), SLIPWAY_LOG_LEVEL: 'warn' }));
+    procs.push(p);
+    assert.equal((await get(`${p.url}/_slipway/health`)).status, 200);
+    assert.equal(p.stdout().trim().split('\n').length, 1, 'only the ready line at warn');
+    p.child.kill('SIGTERM');
+    assert.equal((await waitExit(p, 10_000)).code, 0);
+  });
+
   it('refuses a non-loopback host with the default test/test credentials, before binding or touching the data dir', async () => {
     for (const [args, env] of [
       [['--host', '0.0.0.0'], {}],
