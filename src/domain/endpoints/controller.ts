@@ -52,6 +52,8 @@ const MAX_RESTARTS = 8;
 const STABLE_AFTER_MS = 60_000;
 /** How long a replaced instance may take to finish the requests it is still answering. */
 const DRAIN_LIMIT_MS = 10_000;
+/** Tries for a server that exits before its first healthy /ping (see startInstance). */
+const INITIAL_START_ATTEMPTS = 3;
 
 export class LiveInstance implements RouteInstance {
   outstanding = 0;
@@ -506,29 +508,43 @@ export class EndpointController {
     };
     const inst = new LiveInstance(id, v.VariantName, baseDir);
     const timeout = this.deps.config.timing.hostingStartupTimeoutMs;
-    inst.supervisor = new Supervisor(backend, spec, {
-      policy: RESTART_POLICY,
-      maxRestarts: MAX_RESTARTS,
-      stableAfterMs: STABLE_AFTER_MS,
-      onCrash: (status, attempt) => {
-        inst.healthy = false;
-        this.deps.log.warn({ endpoint: endpointName, instance: id, status, attempt }, 'model server crashed; restarting');
-      },
-      onStart: (h) => {
-        inst.ready = backend.waitHealthy(h, timeout).then(() => {
-          inst.address = backend.address(h);
-          if (!inst.retired) inst.healthy = true;
-        });
-        // Restarts report through logs; the first start is awaited below.
-        inst.ready.catch((err) => this.deps.log.warn({ err, instance: id }, 'model server not healthy'));
-      },
-      onGiveUp: (reason) => this.deps.log.error({ endpoint: endpointName, instance: id, reason }, 'model server given up'),
-    });
-    await inst.supervisor.start();
+    const supervise = () =>
+      new Supervisor(backend, spec, {
+        policy: RESTART_POLICY,
+        maxRestarts: MAX_RESTARTS,
+        stableAfterMs: STABLE_AFTER_MS,
+        onCrash: (status, attempt) => {
+          inst.healthy = false;
+          this.deps.log.warn({ endpoint: endpointName, instance: id, status, attempt }, 'model server crashed; restarting');
+        },
+        onStart: (h) => {
+          inst.ready = backend.waitHealthy(h, timeout).then(() => {
+            inst.address = backend.address(h);
+            if (!inst.retired) inst.healthy = true;
+          });
+          // Restarts report through logs; the first start is awaited below.
+          inst.ready.catch((err) => this.deps.log.warn({ err, instance: id }, 'model server not healthy'));
+        },
+        onGiveUp: (reason) => this.deps.log.error({ endpoint: endpointName, instance: id, reason }, 'model server given up'),
+      });
     this.instances.add(inst);
     started.push(inst);
-    await inst.ready;
-    return inst;
+    // A server that exits before its first /ping gets two more tries at once: a transient
+    // cause (the free port taken by another process between allocation and bind) must not
+    // fail the endpoint, while an image that always crashes still fails within a second or so.
+    // A server that runs but never answers is not retried: its timeout already elapsed.
+    for (let attempt = 0; ; attempt++) {
+      inst.supervisor = supervise();
+      await inst.supervisor.start();
+      try {
+        await inst.ready;
+        return inst;
+      } catch (err) {
+        const exited = err instanceof HealthCheckError && err.exit !== undefined;
+        if (!exited || attempt >= INITIAL_START_ATTEMPTS - 1 || this.stopping) throw err;
+        await inst.supervisor.stop(0);
+      }
+    }
   }
 
   private async stopInstance(inst: LiveInstance, graceMs: number): Promise<void> {
