@@ -24,7 +24,8 @@ export const DetectAnomalies: Operation<Input> = async (ctx, input) => {
     throw conflict('MODEL', String(m.data.version), `Model version ${m.data.version} of project ${m.data.project} is not running (status ${m.status}). Start it with StartModel.`);
   }
   const type = input.ContentType.split(';')[0].trim().toLowerCase();
-  if (!TYPES.includes(type)) throw validation(`ContentType ${input.ContentType} is not supported; use image/png or image/jpeg.`);
+  // AWS's own wording, as quoted in aws/aws-sdk-js issue #3631.
+  if (!TYPES.includes(type)) throw validation('content-type must be one of the following. image/jpeg, image/png');
   let img;
   try {
     img = decodeImage(input.Body, type);
