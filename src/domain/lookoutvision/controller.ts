@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Resource, Scope, Store } from '../../store/store.js';
 import type { ObjectStore } from '../../objects/object-store.js';
-import { Detector, type DetectorModel } from './detector.js';
+import { Detector, type Detection, type DetectorModel } from './detector.js';
+import { InferencePool } from './inference-pool.js';
 import { ManifestError, parseManifest, parseManifestLine, parseS3Uri, type DatasetEntry } from './manifest.js';
 import type { Sample, TrainInput, TrainOutput } from './trainer.js';
 
@@ -55,6 +57,8 @@ export interface LookoutDeps {
 export interface LookoutOptions {
   /** How long STARTING_HOSTING and STOPPING_HOSTING last (AWS: minutes; here the model loads in milliseconds). */
   hostingDelayMs?: number;
+  /** Inference worker threads shared by all hosted models. */
+  inferenceWorkers?: number;
 }
 
 /**
@@ -70,9 +74,12 @@ export class LookoutController {
   private trainingQueue: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly hostingDelayMs: number;
+  private readonly pool: InferencePool;
 
   constructor(private readonly d: LookoutDeps, opts: LookoutOptions = {}) {
     this.hostingDelayMs = opts.hostingDelayMs ?? 300;
+    // Workers start on the first DetectAnomalies; leave a core to the event loop on big machines.
+    this.pool = new InferencePool(opts.inferenceWorkers ?? Math.min(4, Math.max(2, availableParallelism() - 1)));
   }
 
   async start(): Promise<void> {
@@ -103,11 +110,22 @@ export class LookoutController {
     await Promise.all([...this.workers.values()].map((w) => w.terminate()));
     this.workers.clear();
     this.hosted.clear();
+    await this.pool.close();
   }
 
   /** The in-memory model answering DetectAnomalies, when hosted. */
   detector(scope: Scope, name: string): Detector | undefined {
     return this.hosted.get(key(scope, name));
+  }
+
+  /**
+   * Runs a hosted model on image bytes in the inference pool (decoding and scoring off the
+   * event loop). Undefined when the model is not hosted; ImageError for a bad image.
+   */
+  detect(scope: Scope, name: string, bytes: Buffer, type: string): Promise<Detection> | undefined {
+    const k = key(scope, name);
+    const detector = this.hosted.get(k);
+    return detector && this.pool.detect(`${k}@${detector.id}`, detector.model, bytes, type);
   }
 
   private later(ms: number, f: () => Promise<void>): void {
@@ -221,7 +239,7 @@ export class LookoutController {
   }
 
   private async unhost(scope: Scope, name: string): Promise<void> {
-    this.hosted.delete(key(scope, name));
+    this.forget(key(scope, name));
     await this.d.store.update<ModelData>(scope, KIND.model, name, (r) =>
       r.status === 'STOPPING_HOSTING'
         ? { ...r, status: 'TRAINED', modifiedAt: this.d.clock.now(), data: { ...r.data, statusMessage: 'Training completed successfully.' } }
@@ -229,8 +247,14 @@ export class LookoutController {
     );
   }
 
+  private forget(k: string): void {
+    const d = this.hosted.get(k);
+    if (d) this.pool.unload(`${k}@${d.id}`);
+    this.hosted.delete(k);
+  }
+
   private async remove(scope: Scope, name: string): Promise<void> {
-    this.hosted.delete(key(scope, name));
+    this.forget(key(scope, name));
     await this.workers.get(key(scope, name))?.terminate();
     await this.d.store.delete(scope, KIND.model, name);
   }

@@ -263,9 +263,13 @@ function segmentationClasses(
 }
 
 /** A loaded model: typed arrays ready to score images. */
+let loads = 0;
+
 export class Detector {
   private readonly mean: Float64Array;
   private readonly std: Float64Array;
+  /** Distinguishes loads of the same model version (hosted, stopped, hosted again). */
+  readonly id = ++loads;
   constructor(readonly model: DetectorModel) {
     this.mean = Float64Array.from(model.mean);
     this.std = Float64Array.from(model.std);

@@ -1,5 +1,5 @@
 import type { Operation } from '../context.js';
-import { decodeImage, ImageError } from '../../domain/lookoutvision/image.js';
+import { ImageError } from '../../domain/lookoutvision/image.js';
 import { conflict, controller, getModel, scope, validation } from './common.js';
 
 interface Input {
@@ -19,25 +19,20 @@ const TYPES = ['image/png', 'image/jpeg'];
  */
 export const DetectAnomalies: Operation<Input> = async (ctx, input) => {
   const m = await getModel(ctx, input.ProjectName, input.ModelVersion);
-  const detector = m.status === 'HOSTED' ? controller(ctx).detector(scope(ctx), m.name) : undefined;
-  if (!detector) {
-    throw conflict('MODEL', String(m.data.version), `Model version ${m.data.version} of project ${m.data.project} is not running (status ${m.status}). Start it with StartModel.`);
-  }
   const type = input.ContentType.split(';')[0].trim().toLowerCase();
   // AWS's own wording, as quoted in aws/aws-sdk-js issue #3631.
   if (!TYPES.includes(type)) throw validation('content-type must be one of the following. image/jpeg, image/png');
-  let img;
+  const running = m.status === 'HOSTED' ? controller(ctx).detect(scope(ctx), m.name, input.Body, type) : undefined;
+  if (!running) {
+    throw conflict('MODEL', String(m.data.version), `Model version ${m.data.version} of project ${m.data.project} is not running (status ${m.status}). Start it with StartModel.`);
+  }
+  let d;
   try {
-    img = decodeImage(input.Body, type);
+    d = await running;
   } catch (e) {
     if (e instanceof ImageError) throw validation(e.message);
     throw e;
   }
-  const { width, height } = detector.model;
-  if (img.width !== width || img.height !== height) {
-    throw validation(`The image is ${img.width}x${img.height}; this model was trained on ${width}x${height} images and only accepts that size.`);
-  }
-  const d = detector.detect(img);
   return {
     DetectAnomalyResult: {
       Source: { Type: 'direct' },
