@@ -30,6 +30,8 @@ export interface CaptureEvent {
   inferenceId?: string;
   /** Epoch milliseconds. */
   at: number;
+  /** A given event id (inference experiments pair a production and a shadow line by it); else a fresh uuid. */
+  eventId?: string;
 }
 
 export interface CaptureOptions {
@@ -128,7 +130,7 @@ export class CaptureWriter {
         this.dropped++;
         return;
       }
-      const line = captureLine(e, this.opts.config, this.opts.uuid());
+      const line = captureLine(e, this.opts.config, e.eventId ?? this.opts.uuid());
       let buf = this.buffers.get(e.variant);
       if (!buf) this.buffers.set(e.variant, (buf = { firstAt: e.at, lines: [] }));
       buf.lines.push(line);

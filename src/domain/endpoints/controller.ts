@@ -79,9 +79,41 @@ export class LiveVariant implements RouteVariant<LiveInstance> {
   ) {}
 }
 
+/**
+ * One production invocation as InvokeEndpoint saw it, handed to a shadow tap (inference
+ * experiments) after the production answer is known.
+ */
+export interface ProductionObservation {
+  variant: string;
+  body: Buffer;
+  /** The headers sent to the model (Content-Type, Accept, custom attributes, inference id). */
+  headers: Record<string, string>;
+  inputContentType?: string;
+  inferenceId?: string;
+  /** Epoch milliseconds (injected clock) when the call arrived. */
+  at: number;
+  latencyMs: number;
+  ok: boolean;
+  output?: Buffer;
+  outputContentType?: string;
+}
+
+/** Copies production requests to a shadow variant; `observe` must neither throw nor block. */
+export interface ShadowTap {
+  observe(o: ProductionObservation): void;
+}
+
+/** A shadow variant while an inference experiment runs: its own fleet, outside production routing. */
+export interface LiveShadow {
+  variant: LiveVariant;
+  tap: ShadowTap;
+}
+
 /** What InvokeEndpoint needs to know about a serving endpoint. */
 export class LiveEndpoint {
   rotation = 0;
+  /** Set while the endpoint has a shadow variant (ShadowProductionVariants). */
+  shadow: LiveShadow | undefined;
   constructor(
     readonly scope: Scope,
     readonly name: string,
@@ -251,6 +283,117 @@ export class EndpointController {
     return `arn:aws:logs:${scope.region}:${scope.account}:log-group:/aws/sagemaker/Endpoints/${name}`;
   }
 
+  // ---------------------------------------------------------------- shadow variants (inference experiments)
+
+  /**
+   * Adds a shadow variant to an InService endpoint (StartInferenceExperiment): Updating is
+   * recorded, the shadow's instances start and must all answer /ping, then the tap is set
+   * and InService recorded with `ShadowVariants`. Production routing is never touched. A
+   * shadow that cannot start leaves the endpoint as it was and rejects with the reason.
+   * Called again for an endpoint that already has its shadow live, it only swaps the tap.
+   */
+  attachShadow(scope: Scope, name: string, spec: VariantSpec, tap: ShadowTap): Promise<void> {
+    return this.exclusive(scope, name, async () => {
+      const ep = this.live.get(key(scope, name));
+      const row = await this.deps.store.get<EndpointRecord>(scope, ENDPOINT_KIND, name);
+      if (!ep || !row || row.data.EndpointStatus !== 'InService') {
+        throw new Error(`Endpoint ${name} is not InService (${row?.data.EndpointStatus ?? 'not found'}).`);
+      }
+      if (ep.shadow?.variant.name === spec.VariantName) {
+        ep.shadow.tap = tap;
+        return;
+      }
+      await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'Updating', ShadowVariants: [{ ...spec, CurrentInstanceCount: 0 }] }));
+      let fleet: LiveVariant[];
+      try {
+        fleet = await this.startFleet(scope, name, [spec]);
+      } catch (err) {
+        const { cause, started } = unwrap(err);
+        if (this.stopping) {
+          await this.stopAll(started);
+          throw new Stopping();
+        }
+        await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService', ShadowVariants: undefined }));
+        await this.stopAll(started);
+        throw new Error(failureReason(cause));
+      }
+      ep.shadow = { variant: fleet[0]!, tap };
+      await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService', ShadowVariants: settle([spec], fleet, this.deps.clock.now()) }));
+    });
+  }
+
+  /** Removes the shadow variant (experiment ended, or Remove): copies stop at once, then its instances drain and stop. */
+  detachShadow(scope: Scope, name: string): Promise<void> {
+    return this.exclusive(scope, name, async () => {
+      const ep = this.live.get(key(scope, name));
+      const row = await this.deps.store.get<EndpointRecord>(scope, ENDPOINT_KIND, name);
+      if (!row || row.data.EndpointStatus === 'Deleting') return;
+      const serving = row.data.EndpointStatus === 'InService';
+      if (serving) await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'Updating' }));
+      const instances = ep?.shadow?.variant.instances ?? [];
+      if (ep) ep.shadow = undefined;
+      await this.retire(instances);
+      await this.record(scope, name, (r) => ({ ...r, ...(serving ? { EndpointStatus: 'InService' as const } : {}), ShadowVariants: undefined }));
+    });
+  }
+
+  /**
+   * Promote (StopInferenceExperiment): the shadow's model becomes the only production
+   * variant, deployed with `spec` (its DesiredModelVariants infrastructure). Blue/green as
+   * UpdateEndpoint: the new fleet starts beside the serving one, traffic moves in one step
+   * once every new instance is healthy, then the old production and shadow instances drain.
+   * No request fails during the switch; if the new fleet cannot start, nothing changes.
+   */
+  promoteShadow(scope: Scope, name: string, spec: VariantSpec): Promise<void> {
+    return this.exclusive(scope, name, async () => {
+      const ep = this.live.get(key(scope, name));
+      const row = await this.deps.store.get<EndpointRecord>(scope, ENDPOINT_KIND, name);
+      if (!ep || !row || row.data.EndpointStatus !== 'InService') {
+        throw new Error(`Endpoint ${name} is not InService (${row?.data.EndpointStatus ?? 'not found'}).`);
+      }
+      await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'Updating' }));
+      let fleet: LiveVariant[];
+      try {
+        fleet = await this.startFleet(scope, name, [spec]);
+      } catch (err) {
+        const { cause, started } = unwrap(err);
+        if (this.stopping) {
+          await this.stopAll(started);
+          throw new Stopping();
+        }
+        await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService' }));
+        await this.stopAll(started);
+        throw new Error(failureReason(cause));
+      }
+      const old = [...ep.variants.flatMap((v) => v.instances), ...(ep.shadow?.variant.instances ?? [])];
+      ep.variants = fleet;
+      ep.shadow = undefined;
+      await this.record(scope, name, (r) => ({
+        ...r,
+        EndpointStatus: 'InService',
+        FailureReason: undefined,
+        variants: settle([spec], fleet, this.deps.clock.now()),
+        ShadowVariants: undefined,
+      }));
+      await this.retire(old);
+    });
+  }
+
+  /** Runs `fn` in the endpoint's queue, after any queued transition, so it never races a reconcile. */
+  private exclusive<T>(scope: Scope, name: string, fn: () => Promise<T>): Promise<T> {
+    const k = key(scope, name);
+    const run = (this.chains.get(k) ?? Promise.resolve()).then(fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(k, settled);
+    void settled.then(() => {
+      if (this.chains.get(k) === settled) this.chains.delete(k);
+    });
+    return run;
+  }
+
   // ---------------------------------------------------------------- reconcile
 
   private async reconcile(scope: Scope, name: string, resume: boolean): Promise<void> {
@@ -359,6 +502,9 @@ export class EndpointController {
     // Traffic moves in one step, once every new instance is healthy.
     const old = ep.variants;
     const oldCapture = ep.capture;
+    // The new endpoint config has no shadow variant: its instances leave with the old fleet.
+    const oldShadow = ep.shadow?.variant.instances ?? [];
+    ep.shadow = undefined;
     ep.variants = fleet;
     ep.capture = this.captureFor(rec.EndpointName, pending.DataCaptureConfig);
     ep.asyncConfig = pending.AsyncInferenceConfig;
@@ -371,9 +517,10 @@ export class EndpointController {
       DataCaptureConfig: pending.DataCaptureConfig,
       AsyncInferenceConfig: pending.AsyncInferenceConfig,
       pending: undefined,
+      ShadowVariants: undefined,
     }));
     void oldCapture?.close();
-    await this.retire(old.flatMap((v) => v.instances));
+    await this.retire([...old.flatMap((v) => v.instances), ...oldShadow]);
   }
 
   /** UpdateEndpointWeightsAndCapacities: weights at once, instances started/stopped for real. */
@@ -438,7 +585,7 @@ export class EndpointController {
     this.live.delete(k);
     if (ep) {
       await ep.capture?.close();
-      await this.stopAll(ep.variants.flatMap((v) => v.instances));
+      await this.stopAll([...ep.variants.flatMap((v) => v.instances), ...(ep.shadow?.variant.instances ?? [])]);
     }
     if (this.stopping) throw new Stopping();
     await rm(this.endpointDir(scope, rec.EndpointName), { recursive: true, force: true, maxRetries: 3 }).catch(() => {});

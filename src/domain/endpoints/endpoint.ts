@@ -54,6 +54,11 @@ export interface EndpointRecord extends Deployment {
   DeploymentConfig?: unknown;
   /** The next deployment while Updating to another endpoint config (PendingDeploymentSummary). */
   pending?: Deployment & { StartTime: number };
+  /**
+   * Shadow variants (DescribeEndpoint `ShadowProductionVariants`): added while an inference
+   * experiment runs, by the experiment controller through EndpointController.attachShadow.
+   */
+  ShadowVariants?: VariantSpec[];
 }
 
 /** The image and model data of a model's (first) container; inference pipelines are not run. */
@@ -139,6 +144,7 @@ export function describeEndpoint(r: EndpointRecord) {
     EndpointArn: r.EndpointArn,
     EndpointConfigName: r.EndpointConfigName,
     ProductionVariants: r.variants.map((v) => variantSummary(v, r.EndpointStatus, false)),
+    ...(r.ShadowVariants?.length ? { ShadowProductionVariants: r.ShadowVariants.map((v) => variantSummary(v, r.EndpointStatus, false)) } : {}),
     ...(r.DataCaptureConfig ? { DataCaptureConfig: captureSummary(r.DataCaptureConfig) } : {}),
     EndpointStatus: r.EndpointStatus,
     ...(r.FailureReason ? { FailureReason: r.FailureReason } : {}),

@@ -1,3 +1,4 @@
+import { AwsError } from '../../errors.js';
 import { RawResponse } from '../../http/restjson.js';
 import type { OpContext } from '../context.js';
 import { invokeThrough } from './invoke.js';
@@ -30,12 +31,24 @@ export async function InvokeEndpoint(ctx: OpContext, input: Input) {
   if (input.TargetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = input.TargetModel;
   const body = input.Body ?? Buffer.alloc(0);
   const at = ctx.clock.now();
-  const { endpoint, variant, answer } = await invokeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, {
-    body,
-    headers,
-    targetVariant: input.TargetVariant,
-    timeoutMs: ctx.config.timing.invocationTimeoutMs,
-  });
+  const started = performance.now();
+  let invoked: Awaited<ReturnType<typeof invokeThrough>>;
+  try {
+    invoked = await invokeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, {
+      body,
+      headers,
+      targetVariant: input.TargetVariant,
+      timeoutMs: ctx.config.timing.invocationTimeoutMs,
+    });
+  } catch (err) {
+    // A shadow test counts failed production calls too; observe() only records, never waits.
+    const shadow = ctx.controllers.endpoints?.endpoint(ctx, input.EndpointName)?.shadow;
+    if (shadow && err instanceof AwsError && err.code === 'ModelError') {
+      shadow.tap.observe({ variant: '', body, headers, inputContentType: input.ContentType, inferenceId: input.InferenceId, at, latencyMs: performance.now() - started, ok: false });
+    }
+    throw err;
+  }
+  const { endpoint, variant, answer } = invoked;
   const contentType = (answer.headers['content-type'] as string | undefined) ?? 'application/octet-stream';
   // Capture only buffers a line (sampled); the write happens later, off the request path.
   endpoint.capture?.record({
@@ -46,6 +59,20 @@ export async function InvokeEndpoint(ctx: OpContext, input: Input) {
     output: answer.body,
     inferenceId: input.InferenceId,
     at,
+  });
+  // Shadow test running: the tap copies a sample of requests to the shadow variant in the
+  // background (never awaited here), so the client gets the production answer unchanged and undelayed.
+  endpoint.shadow?.tap.observe({
+    variant: variant.name,
+    body,
+    headers,
+    inputContentType: input.ContentType,
+    inferenceId: input.InferenceId,
+    at,
+    latencyMs: performance.now() - started,
+    ok: true,
+    output: answer.body,
+    outputContentType: contentType,
   });
   const out: Record<string, string> = { 'Content-Type': contentType, 'x-Amzn-Invoked-Production-Variant': variant.name };
   const attrs = answer.headers['x-amzn-sagemaker-custom-attributes'];
