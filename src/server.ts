@@ -14,6 +14,8 @@ import { RegistryController } from './domain/registry/controller.js';
 import { LookoutController } from './domain/lookoutvision/controller.js';
 import { EndpointController } from './domain/endpoints/controller.js';
 import { TrainingController } from './domain/training/controller.js';
+import { ExperimentController } from './domain/experiments/controller.js';
+import { invokeModel } from './services/runtime/model-client.js';
 
 export interface Slipway {
   server: Server;
@@ -47,6 +49,8 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
   services.controllers.endpoints = new EndpointController(services);
   services.controllers.lookoutvision = new LookoutController(services);
   services.controllers.registry = new RegistryController(services);
+  // Inference experiments mirror traffic to shadow variants through the model client.
+  services.controllers.experiments = new ExperimentController(services, { invoke: invokeModel });
   for (const c of Object.values(services.controllers)) await c?.start();
   const route = createRouter(services);
   // Responses still to be written, so that close() can ask them to hang up afterwards.

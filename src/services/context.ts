@@ -36,6 +36,7 @@ export interface Controllers {
   lookoutvision?: import('../domain/lookoutvision/controller.js').LookoutController;
   endpoints?: import('../domain/endpoints/controller.js').EndpointController;
   training?: import('../domain/training/controller.js').TrainingController;
+  experiments?: import('../domain/experiments/controller.js').ExperimentController;
 }
 
 /** Where work runs: the backend (local processes by default) and the image catalog. */

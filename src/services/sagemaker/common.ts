@@ -108,6 +108,7 @@ const ARN_TYPE_TO_KIND: Record<string, string> = {
   experiment: 'experiment',
   'experiment-trial': 'trial',
   'experiment-trial-component': 'trial-component',
+  'inference-experiment': 'inference-experiment',
 };
 
 /** The resource an ARN names, when it is a SageMaker ARN of this account and region. */

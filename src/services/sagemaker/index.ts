@@ -35,6 +35,13 @@ import { DescribeModel } from './DescribeModel.js';
 import { ListEndpointConfigs } from './ListEndpointConfigs.js';
 import { ListModels } from './ListModels.js';
 import { ListTags } from './ListTags.js';
+import { CreateInferenceExperiment } from './CreateInferenceExperiment.js';
+import { DeleteInferenceExperiment } from './DeleteInferenceExperiment.js';
+import { DescribeInferenceExperiment } from './DescribeInferenceExperiment.js';
+import { ListInferenceExperiments } from './ListInferenceExperiments.js';
+import { StartInferenceExperiment } from './StartInferenceExperiment.js';
+import { StopInferenceExperiment } from './StopInferenceExperiment.js';
+import { UpdateInferenceExperiment } from './UpdateInferenceExperiment.js';
 
 /** Every SageMaker operation Slipway answers; the README's table is generated from this list. */
 export const sagemaker: Json11Service = {
@@ -78,5 +85,12 @@ export const sagemaker: Json11Service = {
     ListEndpointConfigs,
     ListModels,
     ListTags,
+    CreateInferenceExperiment,
+    DeleteInferenceExperiment,
+    DescribeInferenceExperiment,
+    ListInferenceExperiments,
+    StartInferenceExperiment,
+    StopInferenceExperiment,
+    UpdateInferenceExperiment,
   },
 };

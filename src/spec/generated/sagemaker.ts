@@ -31,6 +31,13 @@ export const spec: SpecTables = {
       },
       "input": "CreateEndpointConfigInput"
     },
+    "CreateInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "CreateInferenceExperimentRequest"
+    },
     "CreateModel": {
       "http": {
         "method": "POST",
@@ -72,6 +79,13 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "DeleteEndpointConfigInput"
+    },
+    "DeleteInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DeleteInferenceExperimentRequest"
     },
     "DeleteModel": {
       "http": {
@@ -129,6 +143,13 @@ export const spec: SpecTables = {
       },
       "input": "DescribeEndpointConfigInput"
     },
+    "DescribeInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "DescribeInferenceExperimentRequest"
+    },
     "DescribeModel": {
       "http": {
         "method": "POST",
@@ -178,6 +199,13 @@ export const spec: SpecTables = {
       },
       "input": "ListEndpointsInput"
     },
+    "ListInferenceExperiments": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "ListInferenceExperimentsRequest"
+    },
     "ListModelPackageGroups": {
       "http": {
         "method": "POST",
@@ -220,6 +248,20 @@ export const spec: SpecTables = {
       },
       "input": "PutModelPackageGroupPolicyInput"
     },
+    "StartInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "StartInferenceExperimentRequest"
+    },
+    "StopInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "StopInferenceExperimentRequest"
+    },
     "StopTrainingJob": {
       "http": {
         "method": "POST",
@@ -240,6 +282,13 @@ export const spec: SpecTables = {
         "requestUri": "/"
       },
       "input": "UpdateEndpointWeightsAndCapacitiesInput"
+    },
+    "UpdateInferenceExperiment": {
+      "http": {
+        "method": "POST",
+        "requestUri": "/"
+      },
+      "input": "UpdateInferenceExperimentRequest"
     },
     "UpdateModelPackage": {
       "http": {
@@ -1204,6 +1253,52 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "CreateInferenceExperimentRequest": {
+      "members": {
+        "DataStorageConfig": {
+          "shape": "InferenceExperimentDataStorageConfig"
+        },
+        "Description": {
+          "shape": "InferenceExperimentDescription"
+        },
+        "EndpointName": {
+          "shape": "EndpointName"
+        },
+        "KmsKey": {
+          "shape": "KmsKeyId"
+        },
+        "ModelVariants": {
+          "shape": "ModelVariantConfigList"
+        },
+        "Name": {
+          "shape": "InferenceExperimentName"
+        },
+        "RoleArn": {
+          "shape": "RoleArn"
+        },
+        "Schedule": {
+          "shape": "InferenceExperimentSchedule"
+        },
+        "ShadowModeConfig": {
+          "shape": "ShadowModeConfig"
+        },
+        "Tags": {
+          "shape": "TagList"
+        },
+        "Type": {
+          "shape": "InferenceExperimentType"
+        }
+      },
+      "required": [
+        "EndpointName",
+        "ModelVariants",
+        "Name",
+        "RoleArn",
+        "ShadowModeConfig",
+        "Type"
+      ],
+      "type": "structure"
+    },
     "CreateModelInput": {
       "members": {
         "Containers": {
@@ -1624,6 +1719,17 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "DeleteInferenceExperimentRequest": {
+      "members": {
+        "Name": {
+          "shape": "InferenceExperimentName"
+        }
+      },
+      "required": [
+        "Name"
+      ],
+      "type": "structure"
+    },
     "DeleteModelInput": {
       "members": {
         "ModelName": {
@@ -1727,6 +1833,17 @@ export const spec: SpecTables = {
       },
       "required": [
         "EndpointName"
+      ],
+      "type": "structure"
+    },
+    "DescribeInferenceExperimentRequest": {
+      "members": {
+        "Name": {
+          "shape": "InferenceExperimentName"
+        }
+      },
+      "required": [
+        "Name"
       ],
       "type": "structure"
     },
@@ -2198,6 +2315,78 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "InferenceExperimentDataStorageConfig": {
+      "members": {
+        "ContentType": {
+          "shape": "CaptureContentTypeHeader"
+        },
+        "Destination": {
+          "shape": "DestinationS3Uri"
+        },
+        "KmsKey": {
+          "shape": "KmsKeyId"
+        }
+      },
+      "required": [
+        "Destination"
+      ],
+      "type": "structure"
+    },
+    "InferenceExperimentDescription": {
+      "max": 1024,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "InferenceExperimentName": {
+      "max": 120,
+      "min": 1,
+      "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
+      "type": "string"
+    },
+    "InferenceExperimentSchedule": {
+      "members": {
+        "EndTime": {
+          "shape": "Timestamp"
+        },
+        "StartTime": {
+          "shape": "Timestamp"
+        }
+      },
+      "type": "structure"
+    },
+    "InferenceExperimentStatus": {
+      "enum": [
+        "Creating",
+        "Created",
+        "Updating",
+        "Running",
+        "Starting",
+        "Stopping",
+        "Completed",
+        "Cancelled"
+      ],
+      "type": "string"
+    },
+    "InferenceExperimentStatusReason": {
+      "max": 1024,
+      "min": 0,
+      "pattern": ".*",
+      "type": "string"
+    },
+    "InferenceExperimentStopDesiredState": {
+      "enum": [
+        "Completed",
+        "Cancelled"
+      ],
+      "type": "string"
+    },
+    "InferenceExperimentType": {
+      "enum": [
+        "ShadowMode"
+      ],
+      "type": "string"
+    },
     "InferenceHubAccessConfig": {
       "members": {
         "HubContentArn": {
@@ -2413,6 +2602,44 @@ export const spec: SpecTables = {
         },
         "StatusEquals": {
           "shape": "EndpointStatus"
+        }
+      },
+      "type": "structure"
+    },
+    "ListInferenceExperimentsRequest": {
+      "members": {
+        "CreationTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "CreationTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeAfter": {
+          "shape": "Timestamp"
+        },
+        "LastModifiedTimeBefore": {
+          "shape": "Timestamp"
+        },
+        "MaxResults": {
+          "shape": "MaxResults"
+        },
+        "NameContains": {
+          "shape": "NameContains"
+        },
+        "NextToken": {
+          "shape": "NextToken"
+        },
+        "SortBy": {
+          "shape": "SortInferenceExperimentsBy"
+        },
+        "SortOrder": {
+          "shape": "SortOrder"
+        },
+        "StatusEquals": {
+          "shape": "InferenceExperimentStatus"
+        },
+        "Type": {
+          "shape": "InferenceExperimentType"
         }
       },
       "type": "structure"
@@ -2853,6 +3080,27 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "ModelInfrastructureConfig": {
+      "members": {
+        "InfrastructureType": {
+          "shape": "ModelInfrastructureType"
+        },
+        "RealTimeInferenceConfig": {
+          "shape": "RealTimeInferenceConfig"
+        }
+      },
+      "required": [
+        "InfrastructureType",
+        "RealTimeInferenceConfig"
+      ],
+      "type": "structure"
+    },
+    "ModelInfrastructureType": {
+      "enum": [
+        "RealTimeInference"
+      ],
+      "type": "string"
+    },
     "ModelInput": {
       "members": {
         "DataInputConfig": {
@@ -3119,6 +3367,52 @@ export const spec: SpecTables = {
       ],
       "type": "string"
     },
+    "ModelVariantAction": {
+      "enum": [
+        "Retain",
+        "Remove",
+        "Promote"
+      ],
+      "type": "string"
+    },
+    "ModelVariantActionMap": {
+      "key": "ModelVariantName",
+      "max": 2,
+      "min": 1,
+      "type": "map",
+      "value": "ModelVariantAction"
+    },
+    "ModelVariantConfig": {
+      "members": {
+        "InfrastructureConfig": {
+          "shape": "ModelInfrastructureConfig"
+        },
+        "ModelName": {
+          "shape": "ModelName"
+        },
+        "VariantName": {
+          "shape": "ModelVariantName"
+        }
+      },
+      "required": [
+        "InfrastructureConfig",
+        "ModelName",
+        "VariantName"
+      ],
+      "type": "structure"
+    },
+    "ModelVariantConfigList": {
+      "max": 2,
+      "member": "ModelVariantConfig",
+      "min": 1,
+      "type": "list"
+    },
+    "ModelVariantName": {
+      "max": 63,
+      "min": 0,
+      "pattern": "[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
+      "type": "string"
+    },
     "MultiModelConfig": {
       "members": {
         "ModelCacheSetting": {
@@ -3185,6 +3479,10 @@ export const spec: SpecTables = {
         "LORA"
       ],
       "type": "string"
+    },
+    "Percentage": {
+      "max": 100,
+      "type": "integer"
     },
     "PlacementSpecification": {
       "members": {
@@ -3927,6 +4225,21 @@ export const spec: SpecTables = {
       ],
       "type": "structure"
     },
+    "RealTimeInferenceConfig": {
+      "members": {
+        "InstanceCount": {
+          "shape": "TaskCount"
+        },
+        "InstanceType": {
+          "shape": "ProductionVariantInstanceType"
+        }
+      },
+      "required": [
+        "InstanceCount",
+        "InstanceType"
+      ],
+      "type": "structure"
+    },
     "RealtimeInferenceInstanceTypes": {
       "member": "ProductionVariantInstanceType",
       "type": "list"
@@ -4276,6 +4589,42 @@ export const spec: SpecTables = {
       },
       "type": "structure"
     },
+    "ShadowModeConfig": {
+      "members": {
+        "ShadowModelVariants": {
+          "shape": "ShadowModelVariantConfigList"
+        },
+        "SourceModelVariantName": {
+          "shape": "ModelVariantName"
+        }
+      },
+      "required": [
+        "ShadowModelVariants",
+        "SourceModelVariantName"
+      ],
+      "type": "structure"
+    },
+    "ShadowModelVariantConfig": {
+      "members": {
+        "SamplingPercentage": {
+          "shape": "Percentage"
+        },
+        "ShadowModelVariantName": {
+          "shape": "ModelVariantName"
+        }
+      },
+      "required": [
+        "SamplingPercentage",
+        "ShadowModelVariantName"
+      ],
+      "type": "structure"
+    },
+    "ShadowModelVariantConfigList": {
+      "max": 1,
+      "member": "ShadowModelVariantConfig",
+      "min": 1,
+      "type": "list"
+    },
     "ShuffleConfig": {
       "members": {
         "Seed": {
@@ -4301,6 +4650,14 @@ export const spec: SpecTables = {
       "type": "string"
     },
     "SortBy": {
+      "enum": [
+        "Name",
+        "CreationTime",
+        "Status"
+      ],
+      "type": "string"
+    },
+    "SortInferenceExperimentsBy": {
       "enum": [
         "Name",
         "CreationTime",
@@ -4366,6 +4723,41 @@ export const spec: SpecTables = {
       "min": 0,
       "pattern": ".{0,1024}",
       "type": "string"
+    },
+    "StartInferenceExperimentRequest": {
+      "members": {
+        "Name": {
+          "shape": "InferenceExperimentName"
+        }
+      },
+      "required": [
+        "Name"
+      ],
+      "type": "structure"
+    },
+    "StopInferenceExperimentRequest": {
+      "members": {
+        "DesiredModelVariants": {
+          "shape": "ModelVariantConfigList"
+        },
+        "DesiredState": {
+          "shape": "InferenceExperimentStopDesiredState"
+        },
+        "ModelVariantActions": {
+          "shape": "ModelVariantActionMap"
+        },
+        "Name": {
+          "shape": "InferenceExperimentName"
+        },
+        "Reason": {
+          "shape": "InferenceExperimentStatusReason"
+        }
+      },
+      "required": [
+        "ModelVariantActions",
+        "Name"
+      ],
+      "type": "structure"
     },
     "StopTrainingJobRequest": {
       "members": {
@@ -5077,6 +5469,32 @@ export const spec: SpecTables = {
       "required": [
         "DesiredWeightsAndCapacities",
         "EndpointName"
+      ],
+      "type": "structure"
+    },
+    "UpdateInferenceExperimentRequest": {
+      "members": {
+        "DataStorageConfig": {
+          "shape": "InferenceExperimentDataStorageConfig"
+        },
+        "Description": {
+          "shape": "InferenceExperimentDescription"
+        },
+        "ModelVariants": {
+          "shape": "ModelVariantConfigList"
+        },
+        "Name": {
+          "shape": "InferenceExperimentName"
+        },
+        "Schedule": {
+          "shape": "InferenceExperimentSchedule"
+        },
+        "ShadowModeConfig": {
+          "shape": "ShadowModeConfig"
+        }
+      },
+      "required": [
+        "Name"
       ],
       "type": "structure"
     },
