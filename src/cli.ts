@@ -8,6 +8,7 @@ import { printLogs } from './domain/training/logs.js';
 
 const USAGE = `Usage: slipway serve [options]
        slipway logs <training-job-name> [--follow]   (see slipway logs --help)
+       slipway experiment-metrics <inference-experiment-name> [--endpoint-url <url>]   (see --help)
 
 Options (environment variable in brackets):
   --host <addr>               address to bind [SLIPWAY_HOST] (default 127.0.0.1)
@@ -69,8 +70,45 @@ async function logs(argv: string[]): Promise<void> {
   });
 }
 
+const METRICS_USAGE = `Usage: slipway experiment-metrics <inference-experiment-name> [--endpoint-url <url>] [--region <region>] [--account-id <12 digits>]
+
+Prints a shadow test's live metrics as JSON, from a running Slipway (GET
+/_slipway/inference-experiments/<name>/metrics): per variant Invocations, Errors and
+LatencyMs p50/p90/p99, and the production/shadow AgreementRate. Default endpoint URL:
+http://127.0.0.1:${DEFAULT_PORT}.
+`;
+
+/** \`slipway experiment-metrics\`: asks a running server; exit 1 when the experiment is unknown. */
+async function experimentMetrics(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'endpoint-url': { type: 'string' },
+      region: { type: 'string' },
+      'account-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    process.stdout.write(METRICS_USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const base = (values['endpoint-url'] ?? `http://127.0.0.1:${DEFAULT_PORT}`).replace(/\/+$/, '');
+  const query = new URLSearchParams();
+  if (values.region) query.set('region', values.region);
+  if (values['account-id']) query.set('account', values['account-id']);
+  const q = query.size ? `?${query}` : '';
+  const res = await fetch(`${base}/_slipway/inference-experiments/${encodeURIComponent(positionals[0]!)}/metrics${q}`, { signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  (res.ok ? process.stdout : process.stderr).write(text);
+  if (!res.ok) process.exitCode = 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'logs') return logs(argv.slice(1));
+  if (argv[0] === 'experiment-metrics') return experimentMetrics(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -69,6 +69,19 @@ export function createRouter(services: Services, startedAt = Date.now()) {
       res.end(body);
       return;
     }
+    const experiment = /^\/_slipway\/inference-experiments\/([^/]+)\/metrics$/.exec(raw.rawPath);
+    if (experiment && raw.method === 'GET') {
+      // Live shadow-test metrics (request/error counts, latency percentiles, agreement rate).
+      // Unauthenticated like /_slipway/health: an operator's read-only view, counts and
+      // timings only, never request or response data. `?region=` / `?account=` narrow it.
+      const params = new URLSearchParams(raw.rawQuery);
+      const name = decodeURIComponent(experiment[1]!);
+      const metrics = await services.controllers.experiments?.metrics(params.get('account') ?? services.config.accountId, params.get('region') ?? undefined, name);
+      const body = JSON.stringify(metrics ?? { message: `Inference experiment ${name} not found.` }, null, 2) + '\n';
+      res.writeHead(metrics ? 200 : 404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     let claim: SigV4Claim | undefined;
     let claimError: AwsError | undefined;
     try {
