@@ -1,44 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { aws as awsCli, awsOk } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { HOSTING_ENV, waitStatus } from '../helpers/hosting.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The installed AWS CLI against Slipway, as a user runs it. */
-function aws(url: string, args: string[], cwd: string): Promise<Run> {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-  return new Promise((resolve) => {
-    execFile('aws', [...args, '--endpoint-url', url, '--output', 'json'], { env, cwd, timeout: 90_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
+const aws = (url: string, args: string[], cwd: string) => awsCli(args, { endpointUrl: url, cwd, timeoutMs: 90_000 });
 
 describe('aws CLI end to end: a 2:1 endpoint of echo model servers', () => {
   let t: TestServer;
-  const ok = async (args: string[]) => {
-    const r = await aws(t.url, args, t.dataDir);
-    assert.equal(r.code, 0, `aws ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout.trim() ? JSON.parse(r.stdout) : {};
-  };
+  const ok = (args: string[]) => awsOk(args, { endpointUrl: t.url, cwd: t.dataDir, timeoutMs: 90_000 });
   before(async () => (t = await startTestServer({ env: HOSTING_ENV })));
   after(() => t.close());
 

@@ -1,22 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aws as awsCli } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { uploadSet } from '../lookoutvision/helpers.js';
 import type { GeneratedImage } from '../../src/domain/lookoutvision/generator.js';
 
 /** The model file shipped in the repository (dist/test/e2e → repo root). */
 const MODEL = fileURLToPath(new URL('../../../models/lookoutvision/service-2.json', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * The AWS CLI no longer ships Lookout for Vision; README.md documents teaching it the
@@ -29,21 +23,9 @@ describe('aws lookoutvision CLI end to end (after aws configure add-model)', { t
   let home: string;
   let images: GeneratedImage[];
 
-  const aws = (args: string[], withEndpoint = true): Promise<Run> =>
-    new Promise((resolve) => {
-      const env = {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_PAGER: '',
-      };
-      const full = withEndpoint ? [...args, '--endpoint-url', t.url, '--output', 'json'] : args;
-      execFile('aws', full, { env, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+  // A temporary HOME holds the added service model; the user's ~/.aws is never touched.
+  const aws = (args: string[], withEndpoint = true) =>
+    awsCli(args, { endpointUrl: withEndpoint ? t.url : undefined, env: { HOME: home, AWS_CONFIG_FILE: join(home, '.aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials') } });
   const ok = async (args: string[]) => {
     const r = await aws(args);
     assert.equal(r.code, 0, `aws ${args.join(' ')} failed: ${r.stderr}`);

@@ -1,32 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { aws as awsCli } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const run = promisify(execFile);
 
-/** The installed AWS CLI against the server, with throwaway credentials and no pager. */
+/** `aws … --endpoint-url <server>`; throws (with the CLI's stderr) when the command fails. */
 async function aws(t: TestServer, ...args: string[]): Promise<string> {
-  const { stdout } = await run('aws', ['--endpoint-url', t.url, ...args], {
-    timeout: 60_000,
-    maxBuffer: 16 * 1024 * 1024,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    },
-  });
-  return stdout;
+  const r = await awsCli(args, { endpointUrl: t.url, timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
 }
 
 describe('aws s3 (the AWS CLI) against Slipway', () => {

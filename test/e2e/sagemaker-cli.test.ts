@@ -1,40 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { aws as awsCli, awsOk } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the installed AWS CLI against Slipway, exactly as a user would. */
-function aws(url: string, args: string[]): Promise<Run> {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    // Keep a developer's ~/.aws config (profiles, retries, output format) out of the test.
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-  return new Promise((resolve) => {
-    execFile('aws', [...args, '--endpoint-url', url, '--output', 'json'], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(url: string, args: string[]) {
-  const r = await aws(url, args);
-  assert.equal(r.code, 0, `aws ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : {};
-}
+const aws = (url: string, args: string[]) => awsCli(args, { endpointUrl: url });
+const ok = (url: string, args: string[]) => awsOk(args, { endpointUrl: url });
 
 describe('aws sagemaker CLI end to end', () => {
   let t: TestServer;

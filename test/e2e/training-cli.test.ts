@@ -1,20 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
+import { aws as awsCli } from '../helpers/aws-cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 import { extractArchive } from '../../src/runtime/artifacts.js';
 import { jobInput, writeTestImage } from '../training/fixtures.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * botocore's TrainingJobCompletedOrStopped waiter polls every 120 s. AWS_DATA_PATH lets
@@ -46,23 +40,7 @@ describe('training with the AWS CLI and slipway logs', { timeout: 240_000 }, () 
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const aws = (args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      const env = {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_PAGER: '',
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_DATA_PATH: dataPath,
-      };
-      execFile('aws', [...args, '--endpoint-url', t.url, '--output', 'json'], { env, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    });
+  const aws = (args: string[]) => awsCli(args, { endpointUrl: t.url, env: { AWS_DATA_PATH: dataPath } });
   const ok = async (args: string[]) => {
     const r = await aws(args);
     assert.equal(r.code, 0, `aws ${args.join(' ')}: ${r.stderr}`);
