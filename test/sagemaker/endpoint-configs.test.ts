@@ -11,6 +11,7 @@ import {
   type ListEndpointConfigsCommandInput,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
+import { refused } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const account = '000000000000';
@@ -25,16 +26,6 @@ const variant = (over: Partial<ProductionVariant> = {}): ProductionVariant => ({
   InitialInstanceCount: 1,
   ...over,
 });
-
-/** Asserts the call is refused with this code (and message, when given). */
-async function refused(p: Promise<unknown>, code: string, message?: string | RegExp) {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('endpoint configurations', () => {
   let t: TestServer;

@@ -22,6 +22,7 @@ import {
   type DescribeModelPackageCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { refused } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const ACCOUNT = '000000000000';
@@ -30,15 +31,6 @@ const versionArn = (g: string, v: number) => `arn:aws:sagemaker:us-east-1:${ACCO
 const IMAGE = 'slipway/echo:latest';
 const DATA = 's3://registry-models/churn/model.tar.gz';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function refused(p: Promise<unknown>, code: string, message?: string | RegExp) {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** The SDK output without the transport metadata. */
 function body<T extends { $metadata?: unknown }>(out: T): Omit<T, '$metadata'> {

@@ -8,20 +8,12 @@ import {
   ListTagsCommand,
   type ListModelsCommandInput,
 } from '@aws-sdk/client-sagemaker';
+import { refused } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const role = 'arn:aws:iam::000000000000:role/SageMakerRole';
 const modelArn = (name: string) => `arn:aws:sagemaker:us-east-1:000000000000:model/${name.toLowerCase()}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function refused(p: Promise<unknown>, code: string, message?: string | RegExp) {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('models', () => {
   let t: TestServer;

@@ -9,18 +9,10 @@ import {
   ListTagsCommand,
   type Tag,
 } from '@aws-sdk/client-sagemaker';
+import { refused } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const arnOf = (type: string, name: string) => `arn:aws:sagemaker:us-east-1:000000000000:${type}/${name}`;
-
-async function refused(p: Promise<unknown>, code: string, message?: string | RegExp) {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 describe('tags', () => {
   let t: TestServer;

@@ -15,18 +15,10 @@ import {
   UpdateTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { refused } from '../helpers/assert.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { extractArchive } from '../../src/runtime/artifacts.js';
 import { jobInput, role, terminal, waitFor, writeTestImage } from '../training/fixtures.js';
-
-async function refused(p: Promise<unknown>, code: string, message?: string | RegExp) {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, code);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 /** Downloads `s3://bucket/key` (a tar.gz) and extracts it into a fresh directory. */
 export async function fetchArchive(s3: S3Client, bucket: string, key: string, into: string): Promise<string> {
