@@ -458,6 +458,20 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
     assert.equal(endpoints().endpoint(scope, 'ep-s')!.shadow, undefined);
   });
 
+  it('a shadow whose image cannot run cancels the experiment with the reason and leaves the endpoint as it was', async () => {
+    await createEchoModel(t.sagemaker, 'unmapped', { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/nobody:7' });
+    await t.sagemaker.send(new CreateInferenceExperimentCommand(experiment('exp-bad', 'ep-s', 'unmapped', 50)));
+    const d = await waitExp('exp-bad', ['Running', 'Cancelled']);
+    assert.equal(d.Status, 'Cancelled');
+    assert.match(d.StatusReason!, /^The shadow variant could not be started: .*nobody:7/);
+    assert.ok(d.CompletionTime instanceof Date);
+    assert.deepEqual(d.ModelVariants?.map((v) => [v.VariantName, v.Status]), [['Prod', 'InService'], ['Shadow', 'Deleted']]);
+    const ep = await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ep-s' }));
+    assert.equal(ep.EndpointStatus, 'InService');
+    assert.equal(ep.ShadowProductionVariants, undefined);
+    assert.equal(Buffer.from((await invoke('ep-s', '{"ok":1}')).Body!).toString(), '{"ok":1}');
+  });
+
   it('Create, Start, Update, List and Delete follow AWS rules', async () => {
     // Endpoint missing, two production variants, unknown source variant, bad schedules.
     await assert.rejects(t.sagemaker.send(new CreateInferenceExperimentCommand(experiment('x1', 'ghost', 'candidate', 10))), (e: any) => {

@@ -131,7 +131,8 @@ export type Acquired =
 const key = (s: Scope, name: string) => `${s.account}/${s.region}/${name.toLowerCase()}`;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-class Stopping extends Error {}
+/** Thrown when work is cut short by shutdown (callers such as the experiment controller must not record it as a failure). */
+export class Stopping extends Error {}
 
 /** A fleet did not come up: the first cause, and the instances that did start (still running). */
 class FleetError extends Error {

@@ -31,7 +31,7 @@ import type { ObjectStore } from '../../objects/object-store.js';
 import type { Scope, Store } from '../../store/store.js';
 import type { ModelData } from '../../services/sagemaker/CreateModel.js';
 import { CaptureWriter } from '../endpoints/capture.js';
-import type { EndpointController, LiveInstance, ProductionObservation, ShadowTap } from '../endpoints/controller.js';
+import { Stopping as EndpointStopping, type EndpointController, type LiveInstance, type ProductionObservation, type ShadowTap } from '../endpoints/controller.js';
 import { ENDPOINT_KIND, type EndpointRecord, type VariantSpec } from '../endpoints/endpoint.js';
 import { chooseInstance } from '../endpoints/router.js';
 import { ExperimentMetrics, type Metrics } from './metrics.js';
@@ -68,6 +68,9 @@ const key = (s: Scope, name: string) => `${s.account}/${s.region}/${name.toLower
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Stopping extends Error {}
+
+/** Shutdown, here or in the endpoint controller: not a failure of the experiment (it resumes after the restart). */
+const cutShort = (err: unknown) => err instanceof Stopping || err instanceof EndpointStopping;
 
 /** A running experiment's in-memory side: metrics, capture writer, sampler state. */
 class LiveExperiment {
@@ -122,7 +125,7 @@ export class ExperimentController {
     const next = (this.chains.get(k) ?? Promise.resolve())
       .then(() => this.reconcile(s, name))
       .catch((err) => {
-        if (!(err instanceof Stopping)) this.deps.log.error({ err, experiment: name }, 'inference experiment reconcile failed');
+        if (!cutShort(err)) this.deps.log.error({ err, experiment: name }, 'inference experiment reconcile failed');
       });
     this.chains.set(k, next);
     void next.then(() => {
@@ -236,7 +239,7 @@ export class ExperimentController {
     try {
       await this.ensureShadow(scope, rec);
     } catch (err) {
-      if (this.stopping || err instanceof Stopping) throw new Stopping();
+      if (this.stopping || cutShort(err)) throw new Stopping();
       const reason = `The shadow variant could not be started: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1024);
       await this.finish(scope, rec, 'Cancelled', reason, { shadow: 'Deleted' });
       return undefined;
@@ -316,7 +319,7 @@ export class ExperimentController {
         await this.finish(scope, rec, plan.state, rec.StatusReason, { shadow: 'InService' }, undefined, true);
       }
     } catch (err) {
-      if (this.stopping || err instanceof Stopping) throw new Stopping();
+      if (this.stopping || cutShort(err)) throw new Stopping();
       // The endpoint kept serving as before (blue/green); the experiment ends Cancelled with why.
       const reason = `${action} of variant ${shadow} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1024);
       this.deps.log.warn({ experiment: rec.Name, source, reason }, 'inference experiment stop failed');
