@@ -134,7 +134,8 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
     assert.equal((await createEndpoint(t.sagemaker, 'ep-a', 'prod')).EndpointStatus, 'InService');
     const out = await t.sagemaker.send(
       new CreateInferenceExperimentCommand(
-        experiment('exp-a', 'ep-a', 'candidate', 50, {
+        // The shadow upper-cases: any shadow answer reaching the client would show.
+        experiment('exp-a', 'ep-a', 'upper', 50, {
           Description: 'candidate vs prod',
           DataStorageConfig: { Destination: 's3://shadow-data/exp' },
           Tags: [{ Key: 'team', Value: 'ml' }],
@@ -179,7 +180,8 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
     assert.equal(shadow.Errors, 0);
     assert.ok(prod.LatencyMs.p50 > 0 && prod.LatencyMs.p50 <= prod.LatencyMs.p90 && prod.LatencyMs.p90 <= prod.LatencyMs.p99);
     assert.equal(m.Comparison.Compared, shadow.Invocations);
-    assert.equal(m.Comparison.AgreementRate, 1);
+    assert.equal(m.Comparison.Agreements, 0);
+    assert.equal(m.Comparison.AgreementRate, 0);
 
     // Both sides in the data capture format, paired by event id.
     await experiments().flush(scope, 'exp-a');
@@ -204,7 +206,8 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
       assert.equal(s.captureData.endpointInput.mode, 'INPUT');
       assert.equal(s.captureData.endpointInput.encoding, 'JSON');
       assert.equal(s.captureData.endpointInput.data, p.captureData.endpointInput.data);
-      assert.equal(s.captureData.endpointOutput.data, p.captureData.endpointOutput.data);
+      assert.equal(p.captureData.endpointOutput.data, p.captureData.endpointInput.data);
+      assert.equal(s.captureData.endpointOutput.data, p.captureData.endpointOutput.data.toUpperCase());
     }
 
     // slipway experiment-metrics prints the same document.
@@ -516,6 +519,10 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
     const before = (await metrics('exp-later')).Variants[1].Invocations;
     for (let i = 0; i < 10; i++) await invoke('ep-s', `{"u":${i}}`);
     await until('every request copied at 100 %', async () => (await metrics('exp-later')).Variants[1].Invocations === before + 10);
+    // Both sides echo: every compared pair agrees.
+    const agreeing = await metrics('exp-later');
+    assert.ok(agreeing.Comparison.Compared >= 10);
+    assert.equal(agreeing.Comparison.AgreementRate, 1);
     await t.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-later', ModelVariantActions: { Shadow: 'Remove' } }));
     assert.equal((await waitExp('exp-later', ['Completed', 'Cancelled'])).Status, 'Completed');
     await t.sagemaker.send(new DeleteInferenceExperimentCommand({ Name: 'exp-later' }));
