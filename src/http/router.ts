@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { AwsError } from '../errors.js';
 import { readEvents } from '../domain/registry/events.js';
 import type { Services } from '../services/context.js';
@@ -11,7 +12,8 @@ import { handleJson11 } from './json11.js';
 import { handleRestJson, sendRestJsonError } from './restjson.js';
 import { parseClaim, type RawRequest, type SigV4Claim } from './sigv4.js';
 
-const VERSION = '0.1.0';
+/** The package's own version (dist/src/http → the repository root). */
+const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
 /**
  * One port, every API. Requests are told apart as AWS clients send them:
