@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError, internalFailure, serialization, unknownOperation } from '../errors.js';
-import type { Operation, OpContext, Services } from '../services/context.js';
+import { opContext, type Operation, type OpContext, type Services } from '../services/context.js';
 import { validateInput } from '../spec/validate.js';
 import { readBody } from './body.js';
 import { verify, type RawRequest, type SigV4Claim } from './sigv4.js';
@@ -47,7 +47,7 @@ export async function handleJson11(
     if (req.method !== 'POST' || !handler) throw unknownOperation();
     const input = parseJson(body);
     validateInput(svc.specName, op, input);
-    const ctx: OpContext = { ...services, account: services.config.accountId, region, requestId };
+    const ctx: OpContext = opContext(services, services.config.accountId, region, requestId);
     const output = (await handler(ctx, input)) ?? {};
     send(res, 200, requestId, JSON.stringify(output));
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError, internalFailure, serialization } from '../errors.js';
-import type { Operation, OpContext, Services } from '../services/context.js';
+import { opContext, type Operation, type OpContext, type Services } from '../services/context.js';
 import type { ShapeDef, SpecTables } from '../spec/types.js';
 import { validateInput } from '../spec/validate.js';
 import { readBody } from './body.js';
@@ -129,7 +129,7 @@ export async function handleRestJson(
       }
       throw e;
     }
-    const ctx: OpContext = { ...services, account: services.config.accountId, region, requestId };
+    const ctx: OpContext = opContext(services, services.config.accountId, region, requestId);
     const output = await svc.operations[op](ctx, input);
     if (output instanceof RawResponse) {
       res.writeHead(output.status, { ...output.headers, 'Content-Length': Buffer.byteLength(output.body), 'x-amzn-RequestId': requestId });

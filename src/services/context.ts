@@ -64,5 +64,44 @@ export interface OpContext extends Services {
   requestId: string;
 }
 
+/**
+ * Builds a request's OpContext. Same own enumerable properties, in the same order, as
+ * `{ ...services, account, region, requestId }` (so spreading a context, e.g. as a store
+ * Scope, behaves as before), but through a class constructor with a fixed shape: the
+ * object-spread literal took the slow clone path and cost ~6 µs per request.
+ * `implements OpContext` makes a member added to Services a compile error here until it
+ * is copied too.
+ */
+class RequestContext implements OpContext {
+  config: Config;
+  store: Store;
+  objects: ObjectStore;
+  runtime: Runtime;
+  controllers: Controllers;
+  clock: Clock;
+  ids: Ids;
+  log: Logger;
+  account: string;
+  region: string;
+  requestId: string;
+  constructor(s: Services, account: string, region: string, requestId: string) {
+    this.config = s.config;
+    this.store = s.store;
+    this.objects = s.objects;
+    this.runtime = s.runtime;
+    this.controllers = s.controllers;
+    this.clock = s.clock;
+    this.ids = s.ids;
+    this.log = s.log;
+    this.account = account;
+    this.region = region;
+    this.requestId = requestId;
+  }
+}
+
+export function opContext(services: Services, account: string, region: string, requestId: string): OpContext {
+  return new RequestContext(services, account, region, requestId);
+}
+
 /** One AWS operation: validated input in, output out (or a thrown AwsError). */
 export type Operation<I = any, O = any> = (ctx: OpContext, input: I) => Promise<O> | O;
