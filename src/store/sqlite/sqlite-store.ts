@@ -44,7 +44,11 @@ export class SqliteStore implements Store {
         `INSERT OR IGNORE INTO resources (account, region, kind, name_key, name, arn, created_at, modified_at, status, parent, data)
          VALUES (@account, @region, @kind, @nameKey, @name, @arn, @createdAt, @modifiedAt, @status, @parent, @data)`,
       ),
-      get: db.prepare(`SELECT * FROM resources WHERE account = ? AND region = ? AND kind = ? AND name_key = ?`),
+      // Only the columns a Resource needs, as an array: better-sqlite3 converts every
+      // selected column to a JS string and builds a keyed object per row otherwise.
+      get: db
+        .prepare(`SELECT kind, name, arn, created_at, modified_at, status, parent, data FROM resources WHERE account = ? AND region = ? AND kind = ? AND name_key = ?`)
+        .raw(),
       update: db.prepare(
         `UPDATE resources SET name = @name, arn = @arn, modified_at = @modifiedAt, status = @status, parent = @parent, data = @data
          WHERE account = @account AND region = @region AND kind = @kind AND name_key = @nameKey`,
@@ -88,8 +92,8 @@ export class SqliteStore implements Store {
   }
 
   async get<T>(scope: Scope, kind: string, name: string): Promise<Resource<T> | undefined> {
-    const row = this.stmt.get.get(scope.account, scope.region, kind, name.toLowerCase()) as Row | undefined;
-    return row && toResource<T>(row);
+    const row = this.stmt.get.get(scope.account, scope.region, kind, name.toLowerCase()) as GetRow | undefined;
+    return row && getRowToResource<T>(row);
   }
 
   async update<T>(
@@ -101,14 +105,14 @@ export class SqliteStore implements Store {
     // better-sqlite3 runs synchronously, so the read-modify-write below cannot interleave
     // with another request; the transaction makes it one atomic, durable commit.
     return this.db.transaction(() => {
-      const row = this.stmt.get.get(scope.account, scope.region, kind, name.toLowerCase()) as Row | undefined;
+      const row = this.stmt.get.get(scope.account, scope.region, kind, name.toLowerCase()) as GetRow | undefined;
       if (!row) return undefined;
-      const next = mutate(toResource<T>(row));
-      if (!next) return toResource<T>(row);
+      const next = mutate(getRowToResource<T>(row));
+      if (!next) return getRowToResource<T>(row);
       this.stmt.update.run({
         ...scope,
         kind,
-        nameKey: row.name.toLowerCase(),
+        nameKey: row[1].toLowerCase(),
         name: next.name,
         arn: next.arn,
         modifiedAt: next.modifiedAt,
@@ -243,6 +247,22 @@ function listSql(scope: Scope, kind: string, q: ListQuery): { sql: string; param
   const outer = q.sortBy === 'status' ? "coalesce(r.status, '')" : `r.${col}`;
   const sql = `SELECT ${columns} FROM (${keys}) AS k JOIN resources AS r USING (account, region, kind, name_key) ORDER BY ${outer} ${dir}, r.name_key ${dir}`;
   return { sql, params };
+}
+
+/** The `get` statement's row: kind, name, arn, created_at, modified_at, status, parent, data. */
+type GetRow = [string, string, string, number, number, string | null, string | null, string];
+
+function getRowToResource<T>(r: GetRow): Resource<T> {
+  return {
+    kind: r[0],
+    name: r[1],
+    arn: r[2],
+    createdAt: r[3],
+    modifiedAt: r[4],
+    status: r[5] ?? undefined,
+    parent: r[6] ?? undefined,
+    data: JSON.parse(r[7]) as T,
+  };
 }
 
 function toResource<T>(r: Row): Resource<T> {
