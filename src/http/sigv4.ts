@@ -45,13 +45,23 @@ export function parseClaim(req: RawRequest): SigV4Claim | undefined {
     if (!auth.startsWith('AWS4-HMAC-SHA256 ')) {
       throw incompleteSignature(`Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=${auth}`);
     }
-    const parts: Record<string, string> = {};
+    // Only three parameters matter; the last of each wins, values and names trimmed.
+    let credential = '';
+    let signature = '';
+    let signedHeaders = '';
     for (const piece of auth.slice(17).split(',')) {
       const eq = piece.indexOf('=');
-      if (eq > 0) parts[piece.slice(0, eq).trim()] = piece.slice(eq + 1).trim();
+      if (eq <= 0) continue;
+      const name = piece.slice(0, eq).trim();
+      if (name === 'Credential') credential = piece.slice(eq + 1).trim();
+      else if (name === 'Signature') signature = piece.slice(eq + 1).trim();
+      else if (name === 'SignedHeaders') signedHeaders = piece.slice(eq + 1).trim();
     }
-    const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((k) => !parts[k]);
-    if (missing.length) {
+    if (!credential || !signature || !signedHeaders) {
+      const missing = [];
+      if (!credential) missing.push('Credential');
+      if (!signature) missing.push('Signature');
+      if (!signedHeaders) missing.push('SignedHeaders');
       throw incompleteSignature(
         missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ') + ` Authorization=${auth}`,
       );
@@ -60,11 +70,15 @@ export function parseClaim(req: RawRequest): SigV4Claim | undefined {
     if (!amzDate) {
       throw incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
     }
+    const scope = credentialScope(credential);
     return {
       presigned: false,
-      ...credentialScope(parts.Credential),
-      signedHeaders: parts.SignedHeaders.split(';'),
-      signature: parts.Signature,
+      accessKeyId: scope.accessKeyId,
+      shortDate: scope.shortDate,
+      region: scope.region,
+      service: scope.service,
+      signedHeaders: signedHeaders.split(';'),
+      signature,
       amzDate,
     };
   }
@@ -190,7 +204,10 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
   if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
   if (claim.presigned || !signed.has('x-amz-date')) unsignable.add('x-amz-date');
 
-  const expected = await recomputeSignature({ method: req.method, path: req.rawPath, query, headers, claim, secret, signingDate, signed, unsignable });
+  const input: SignatureInput = { method: req.method, path: req.rawPath, query, headers, claim, secret, signingDate, signed, unsignable };
+  // The synchronous fast path answers unless the signing key is not cached yet or the
+  // canonical path is not reachable; no promise per request otherwise.
+  const expected = fastSignature(input) ?? (await recomputeSignature(input));
   const a = Buffer.from(expected);
   const b = Buffer.from(claim.signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw invalidSignature();
@@ -232,6 +249,28 @@ export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: bo
     );
     return /Signature=([0-9a-f]{64})$/.exec(String(out.headers.authorization))?.[1] ?? '';
   }
+  const stringToSign = stringToSignOf(x, canonicalPath);
+  const shortDate = formatLongDate(x.signingDate).slice(0, 8);
+  const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`) ?? (await cacheSigningKey(claim.accessKeyId, x.secret, shortDate, claim.region, claim.service));
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
+
+/**
+ * `recomputeSignature` without a promise: the same canonicalisation and HMAC, or undefined
+ * when it needs the async path (signing key not cached yet, canonical path not reachable).
+ */
+function fastSignature(x: SignatureInput): string | undefined {
+  const { claim } = x;
+  const shortDate = formatLongDate(x.signingDate).slice(0, 8);
+  const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`);
+  if (key === undefined) return undefined;
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signerFor(claim.accessKeyId, x.secret, claim.region, claim.service), x.path);
+  if (canonicalPath === undefined) return undefined;
+  return createHmac('sha256', key).update(stringToSignOf(x, canonicalPath)).digest('hex');
+}
+
+function stringToSignOf(x: SignatureInput, canonicalPath: string): string {
+  const { claim } = x;
   // What SignatureV4.signRequest does, step by step: drop the generated headers
   // (authorization, x-amz-date, date), set x-amz-date from the signing date, take the
   // payload hash from x-amz-content-sha256 (always present here), canonicalise.
@@ -250,9 +289,7 @@ export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: bo
   const query = getCanonicalQuery({ query: x.query } as unknown as Parameters<typeof getCanonicalQuery>[0]);
   const canonicalRequest = `${x.method}\n${canonicalPath}\n${query}\n${lines}\n${names.join(';')}\n${payloadHash}`;
   const scope = createScope(shortDate, claim.region, claim.service);
-  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`) ?? (await cacheSigningKey(claim.accessKeyId, x.secret, shortDate, claim.region, claim.service));
-  return createHmac('sha256', key).update(stringToSign).digest('hex');
+  return `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
 }
 
 /** One-shot `crypto.hash` (Node ≥ 20.12) skips a Hash object per call; older Node falls back. */
