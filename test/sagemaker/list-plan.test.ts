@@ -59,6 +59,16 @@ describe('list query plans (SQLite store)', () => {
     }
   }
 
+  it('a summary page sorted by creation time is read from the covering index alone', () => {
+    for (const descending of [false, true]) {
+      const plan = store
+        .explainList(scope, 'endpoint-config', query('created', descending, { summary: true, nameContains: '05', after: { v: 1_700_000_005_000, n: 'cfg-050000' } }))
+        .join('\n');
+      assert.match(plan, /SEARCH resources USING COVERING INDEX resources_by_created/, plan);
+      assert.doesNotMatch(plan, /SCAN|TEMP B-TREE|USING PRIMARY KEY/, plan);
+    }
+  });
+
   it('a page deep in 100,000 rows starts right after the cursor', async () => {
     const page = await store.list(scope, 'endpoint-config', query('created', true, { after: { v: 1_700_000_005_000, n: 'cfg-050005' } }));
     assert.deepEqual(

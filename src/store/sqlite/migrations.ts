@@ -17,6 +17,10 @@ const MIGRATIONS: string[] = [
    CREATE TABLE tags (arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (arn, key));
    CREATE TABLE sequences (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
      PRIMARY KEY (account, region, name));`,
+  // 2: the creation-time index also carries every summary column, so a List* page sorted by
+  // CreationTime (the AWS default) is read from the index alone, never from the table.
+  `DROP INDEX resources_by_created;
+   CREATE INDEX resources_by_created ON resources (account, region, kind, created_at, name_key, name, arn, modified_at, status, parent);`,
 ];
 
 export function migrate(db: Database.Database): void {
