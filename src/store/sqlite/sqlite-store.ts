@@ -37,6 +37,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
+    // 16 MB of page cache (SQLite's default is 2 MB): at 100,000 resources the default made
+    // every Describe/List re-read index pages from the OS (+50 % CPU); RSS stays ≤ 150 MB.
+    this.db.pragma('cache_size = -16000');
     migrate(this.db);
     const db = this.db;
     this.stmt = {
