@@ -305,22 +305,35 @@ export class EndpointController {
         return;
       }
       await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'Updating', ShadowVariants: [{ ...spec, CurrentInstanceCount: 0 }] }));
-      let fleet: LiveVariant[];
-      try {
-        fleet = await this.startFleet(scope, name, [spec]);
-      } catch (err) {
-        const { cause, started } = unwrap(err);
-        if (this.stopping) {
-          await this.stopAll(started);
-          throw new Stopping();
-        }
-        await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService', ShadowVariants: undefined }));
-        await this.stopAll(started);
-        throw new Error(failureReason(cause));
-      }
+      const fleet = await this.startBesideServing(scope, name, spec, (r) => ({ ...r, EndpointStatus: 'InService', ShadowVariants: undefined }));
       ep.shadow = { variant: fleet[0]!, tap };
       await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService', ShadowVariants: settle([spec], fleet, this.deps.clock.now()) }));
     });
+  }
+
+  /**
+   * Starts one variant's fleet beside the serving one (shadow attach, promote). If it cannot
+   * start, its instances are stopped and `revert` puts the record back; on shutdown the
+   * partial fleet is stopped and Stopping is thrown instead.
+   */
+  private async startBesideServing(
+    scope: Scope,
+    name: string,
+    spec: VariantSpec,
+    revert: (r: EndpointRecord) => EndpointRecord,
+  ): Promise<LiveVariant[]> {
+    try {
+      return await this.startFleet(scope, name, [spec]);
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      if (this.stopping) {
+        await this.stopAll(started);
+        throw new Stopping();
+      }
+      await this.record(scope, name, revert);
+      await this.stopAll(started);
+      throw new Error(failureReason(cause));
+    }
   }
 
   /** Removes the shadow variant (experiment ended, or Remove): copies stop at once, then its instances drain and stop. */
@@ -353,19 +366,7 @@ export class EndpointController {
         throw new Error(`Endpoint ${name} is not InService (${row?.data.EndpointStatus ?? 'not found'}).`);
       }
       await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'Updating' }));
-      let fleet: LiveVariant[];
-      try {
-        fleet = await this.startFleet(scope, name, [spec]);
-      } catch (err) {
-        const { cause, started } = unwrap(err);
-        if (this.stopping) {
-          await this.stopAll(started);
-          throw new Stopping();
-        }
-        await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService' }));
-        await this.stopAll(started);
-        throw new Error(failureReason(cause));
-      }
+      const fleet = await this.startBesideServing(scope, name, spec, (r) => ({ ...r, EndpointStatus: 'InService' }));
       const old = [...ep.variants.flatMap((v) => v.instances), ...(ep.shadow?.variant.instances ?? [])];
       ep.variants = fleet;
       ep.shadow = undefined;

@@ -84,16 +84,7 @@ export function shadowOf(r: Pick<ExperimentRecord, 'ShadowModeConfig'>) {
 export function describeExperiment(r: ExperimentRecord, endpoint: { EndpointConfigName?: string; EndpointStatus?: string; FailureReason?: string } | undefined) {
   return {
     Arn: r.Arn,
-    Name: r.Name,
-    Type: r.Type,
-    Schedule: r.Schedule,
-    Status: r.Status,
-    ...(r.StatusReason !== undefined ? { StatusReason: r.StatusReason } : {}),
-    ...(r.Description !== undefined ? { Description: r.Description } : {}),
-    CreationTime: r.CreationTime,
-    ...(r.CompletionTime !== undefined ? { CompletionTime: r.CompletionTime } : {}),
-    LastModifiedTime: r.LastModifiedTime,
-    RoleArn: r.RoleArn,
+    ...summarizeExperiment(r),
     EndpointMetadata: {
       EndpointName: r.EndpointName,
       ...(endpoint?.EndpointConfigName ? { EndpointConfigName: endpoint.EndpointConfigName } : {}),
