@@ -57,6 +57,21 @@ export interface Tag {
   Value: string;
 }
 
+/**
+ * One entry of a durable FIFO queue (asynchronous invocations: one queue per endpoint).
+ * Entries are ordered by `seq`, which the store assigns on `enqueue`: strictly increasing
+ * across the whole store and never reused, so it is the arrival order.
+ */
+export interface QueueEntry<T = unknown> {
+  seq: number;
+  queue: string;
+  /** Epoch milliseconds (the caller's clock) when the entry was accepted. */
+  enqueuedAt: number;
+  /** Set while a worker has taken the entry (epoch milliseconds); undefined while it waits. */
+  startedAt?: number;
+  data: T;
+}
+
 export interface Store {
   /**
    * Inserts a new resource, and its initial tags in the same transaction (a create that
@@ -91,6 +106,22 @@ export interface Store {
   /** Tags in the order they were first added. */
   listTags(arn: string): Promise<Tag[]>;
   deleteTags(arn: string, keys: string[]): Promise<void>;
+
+  /**
+   * Appends an entry to a queue and returns it with its `seq`. Durable once the promise
+   * resolves: an acknowledged entry survives a crash.
+   */
+  enqueue<T>(scope: Scope, queue: string, enqueuedAt: number, data: T): Promise<QueueEntry<T>>;
+  /** The entries of one queue in arrival order. */
+  queueEntries<T>(scope: Scope, queue: string): Promise<QueueEntry<T>[]>;
+  /** The entries of every queue in every scope, in arrival order (for workers resuming after a restart). */
+  scanQueues<T>(): Promise<Array<QueueEntry<T> & Scope>>;
+  /** Marks an entry taken (`startedAt`) or back to waiting (undefined); false when it is gone. */
+  markQueueEntry(seq: number, startedAt: number | undefined): Promise<boolean>;
+  /** Removes one entry (its outcome is recorded); false when it was already gone. */
+  dequeue(seq: number): Promise<boolean>;
+  /** Removes every entry of a queue (its endpoint was deleted); how many there were. */
+  dropQueue(scope: Scope, queue: string): Promise<number>;
 
   close(): void;
 }

@@ -172,6 +172,53 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       assert.equal(await s.nextSequence(A, 'pkg-group'), 201);
     }));
 
+    it('enqueue assigns seq in arrival order, never reused; queues and scopes are separate; data round-trips', withStore(async (s) => {
+      const a1 = await s.enqueue(A, 'ep-1', 5_000, { id: 'a1', headers: { Accept: 'text/csv' } });
+      const a2 = await s.enqueue(A, 'ep-1', 4_000, { id: 'a2' }); // an earlier clock does not reorder: seq is arrival
+      const other = await s.enqueue(A, 'ep-2', 5_000, { id: 'other' });
+      const b1 = await s.enqueue(B, 'ep-1', 5_000, { id: 'b1' });
+      assert.ok(a1.seq < a2.seq && a2.seq < other.seq && other.seq < b1.seq, 'strictly increasing');
+      assert.deepEqual(a1, { seq: a1.seq, queue: 'ep-1', enqueuedAt: 5_000, data: { id: 'a1', headers: { Accept: 'text/csv' } } });
+      const q = await s.queueEntries<{ id: string }>(A, 'ep-1');
+      assert.deepEqual(q.map((e) => e.data.id), ['a1', 'a2']);
+      assert.deepEqual(q[0], a1);
+      assert.deepEqual((await s.queueEntries(C, 'ep-1')), [], 'another account sees nothing');
+      // Removing the newest entry does not free its seq for the next one.
+      assert.equal(await s.dequeue(b1.seq), true);
+      const next = await s.enqueue(B, 'ep-1', 6_000, { id: 'b2' });
+      assert.ok(next.seq > b1.seq, 'a removed seq is never handed out again');
+      const all = await s.scanQueues<{ id: string }>();
+      assert.deepEqual(all.map((e) => `${e.region}/${e.queue}/${e.data.id}`), ['us-east-1/ep-1/a1', 'us-east-1/ep-1/a2', 'us-east-1/ep-2/other', 'eu-west-1/ep-1/b2']);
+    }));
+
+    it('200 concurrent enqueues are all kept, each with its own seq, listed in seq order', withStore(async (s) => {
+      const got = await Promise.all(Array.from({ length: 200 }, (_, i) => s.enqueue(A, 'burst', 1_000, { i })));
+      assert.equal(new Set(got.map((e) => e.seq)).size, 200);
+      const listed = await s.queueEntries<{ i: number }>(A, 'burst');
+      assert.equal(listed.length, 200);
+      assert.deepEqual(listed.map((e) => e.seq), [...got.map((e) => e.seq)].sort((a, b) => a - b));
+    }));
+
+    it('markQueueEntry records and clears startedAt; dequeue removes once; dropQueue empties only that queue', withStore(async (s) => {
+      const e1 = await s.enqueue(A, 'ep', 1_000, { n: 1 });
+      const e2 = await s.enqueue(A, 'ep', 1_001, { n: 2 });
+      const keep = await s.enqueue(A, 'ep-other', 1_002, { n: 3 });
+      const keepB = await s.enqueue(B, 'ep', 1_003, { n: 4 });
+      assert.equal(await s.markQueueEntry(e1.seq, 7_000), true);
+      assert.equal((await s.queueEntries(A, 'ep'))[0]!.startedAt, 7_000);
+      assert.equal(await s.markQueueEntry(e1.seq, undefined), true);
+      assert.equal('startedAt' in (await s.queueEntries(A, 'ep'))[0]!, false, 'back to waiting');
+      assert.equal(await s.markQueueEntry(e2.seq, 8_000), true);
+      assert.equal(await s.dequeue(e1.seq), true);
+      assert.equal(await s.dequeue(e1.seq), false, 'a second dequeue finds nothing');
+      assert.equal(await s.markQueueEntry(e1.seq, 9_000), false, 'a removed entry cannot be marked');
+      assert.equal(await s.dropQueue(A, 'ep'), 1);
+      assert.deepEqual(await s.queueEntries(A, 'ep'), []);
+      assert.equal(await s.dropQueue(A, 'ep'), 0);
+      assert.deepEqual((await s.queueEntries(A, 'ep-other')).map((e) => e.seq), [keep.seq]);
+      assert.deepEqual((await s.queueEntries(B, 'ep')).map((e) => e.seq), [keepB.seq]);
+    }));
+
     it('addTags past the limit is refused and rolls back every tag of that call', withStore(async (s) => {
       const arn = 'arn:aws:sagemaker:us-east-1:000000000000:model/m';
       await s.addTags(arn, [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'c', Value: '3' }], 5);

@@ -30,6 +30,30 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  it('queue entries and their started marks survive close and reopen, in arrival order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-store-'));
+    const file = join(dir, 'slipway.db');
+    const scope = { account: '000000000000', region: 'us-east-1' };
+    try {
+      const a = new SqliteStore(file);
+      const first = await a.enqueue(scope, 'ep', 1, { n: 1 });
+      await a.enqueue(scope, 'ep', 2, { n: 2 });
+      await a.markQueueEntry(first.seq, 3);
+      a.close();
+      const b = new SqliteStore(file);
+      assert.deepEqual(
+        (await b.queueEntries<{ n: number }>(scope, 'ep')).map((e) => [e.data.n, e.startedAt]),
+        [
+          [1, 3],
+          [2, undefined],
+        ],
+      );
+      b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a database from a newer Slipway (higher schema version) is refused, not silently used', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-store-'));
     const file = join(dir, 'slipway.db');

@@ -21,6 +21,14 @@ const MIGRATIONS: string[] = [
   // CreationTime (the AWS default) is read from the index alone, never from the table.
   `DROP INDEX resources_by_created;
    CREATE INDEX resources_by_created ON resources (account, region, kind, created_at, name_key, name, arn, modified_at, status, parent);`,
+  // 3: durable FIFO queues (asynchronous invocations, one queue per endpoint). AUTOINCREMENT
+  // so a seq is never reused, even after the newest entry is removed: seq is arrival order.
+  `CREATE TABLE queue_entries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     account TEXT NOT NULL, region TEXT NOT NULL, queue TEXT NOT NULL,
+     enqueued_at INTEGER NOT NULL, started_at INTEGER, data TEXT NOT NULL
+   );
+   CREATE INDEX queue_entries_by_queue ON queue_entries (account, region, queue, seq);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { TagLimitError, type Cursor, type ListQuery, type Page, type Resource, type Scope, type SortKey, type Store, type Tag } from '../store.js';
+import { TagLimitError, type Cursor, type ListQuery, type Page, type QueueEntry, type Resource, type Scope, type SortKey, type Store, type Tag } from '../store.js';
 import { migrate } from './migrations.js';
 
 // Plain columns so that ORDER BY walks an index; only status can be NULL.
@@ -69,6 +69,14 @@ export class SqliteStore implements Store {
       tagList: db.prepare(`SELECT key AS Key, value AS Value FROM tags WHERE arn = ? ORDER BY rowid`),
       tagDelete: db.prepare(`DELETE FROM tags WHERE arn = ? AND key = ?`),
       tagDeleteAll: db.prepare(`DELETE FROM tags WHERE arn = ?`),
+      enqueue: db.prepare(`INSERT INTO queue_entries (account, region, queue, enqueued_at, data) VALUES (?, ?, ?, ?, ?) RETURNING seq`),
+      queueEntries: db.prepare(
+        `SELECT seq, queue, enqueued_at, started_at, data FROM queue_entries WHERE account = ? AND region = ? AND queue = ? ORDER BY seq`,
+      ),
+      scanQueues: db.prepare(`SELECT seq, account, region, queue, enqueued_at, started_at, data FROM queue_entries ORDER BY seq`),
+      markQueueEntry: db.prepare(`UPDATE queue_entries SET started_at = ? WHERE seq = ?`),
+      dequeue: db.prepare(`DELETE FROM queue_entries WHERE seq = ?`),
+      dropQueue: db.prepare(`DELETE FROM queue_entries WHERE account = ? AND region = ? AND queue = ?`),
     };
   }
 
@@ -186,9 +194,53 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async enqueue<T>(scope: Scope, queue: string, enqueuedAt: number, data: T): Promise<QueueEntry<T>> {
+    // One statement is one transaction: with synchronous=FULL it is on disk when this returns.
+    const { seq } = this.stmt.enqueue.get(scope.account, scope.region, queue, enqueuedAt, JSON.stringify(data)) as { seq: number };
+    return { seq, queue, enqueuedAt, data };
+  }
+
+  async queueEntries<T>(scope: Scope, queue: string): Promise<QueueEntry<T>[]> {
+    return (this.stmt.queueEntries.all(scope.account, scope.region, queue) as QueueRow[]).map((r) => toQueueEntry<T>(r));
+  }
+
+  async scanQueues<T>(): Promise<Array<QueueEntry<T> & Scope>> {
+    return (this.stmt.scanQueues.all() as Array<QueueRow & Scope>).map((r) => ({ ...toQueueEntry<T>(r), account: r.account, region: r.region }));
+  }
+
+  async markQueueEntry(seq: number, startedAt: number | undefined): Promise<boolean> {
+    return this.stmt.markQueueEntry.run(startedAt ?? null, seq).changes === 1;
+  }
+
+  async dequeue(seq: number): Promise<boolean> {
+    return this.stmt.dequeue.run(seq).changes === 1;
+  }
+
+  async dropQueue(scope: Scope, queue: string): Promise<number> {
+    return this.stmt.dropQueue.run(scope.account, scope.region, queue).changes;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+interface QueueRow {
+  seq: number;
+  queue: string;
+  enqueued_at: number;
+  started_at: number | null;
+  data: string;
+}
+
+function toQueueEntry<T>(r: QueueRow): QueueEntry<T> {
+  return {
+    seq: r.seq,
+    queue: r.queue,
+    enqueuedAt: r.enqueued_at,
+    ...(r.started_at === null ? {} : { startedAt: r.started_at }),
+    data: JSON.parse(r.data) as T,
+  };
 }
 
 
