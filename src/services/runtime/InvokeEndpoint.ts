@@ -1,7 +1,7 @@
 import { AwsError } from '../../errors.js';
 import { RawResponse } from '../../http/restjson.js';
 import type { OpContext } from '../context.js';
-import { invokeThrough } from './invoke.js';
+import { invokeThrough, modelHeaders } from './invoke.js';
 
 interface Input {
   EndpointName: string;
@@ -23,12 +23,7 @@ interface Input {
  * The body limit (6 MB, BodyBlob max) is enforced by the shape validator as a ValidationError.
  */
 export async function InvokeEndpoint(ctx: OpContext, input: Input) {
-  const headers: Record<string, string> = {};
-  if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
-  if (input.Accept !== undefined) headers.Accept = input.Accept;
-  if (input.CustomAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
-  if (input.InferenceId !== undefined) headers['X-Amzn-SageMaker-Inference-Id'] = input.InferenceId;
-  if (input.TargetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = input.TargetModel;
+  const headers = modelHeaders(input);
   const body = input.Body ?? Buffer.alloc(0);
   const at = ctx.clock.now();
   const started = performance.now();

@@ -1,10 +1,14 @@
 /**
- * One invocation through an endpoint's router to a model server, with AWS's errors. Shared
- * by InvokeEndpoint and InvokeEndpointAsync (which runs the same path in the background).
+ * One invocation through an endpoint's router to a model server, with AWS's errors. The
+ * routing (variant weights or TargetVariant, least-outstanding instance, retry of an
+ * unreachable instance elsewhere) and the errors before an answer starts are shared by
+ * InvokeEndpoint, InvokeEndpointAsync (which runs the same path in the background) and
+ * InvokeEndpointWithResponseStream (whose answer is streamed, so the instance stays
+ * outstanding until the stream ends).
  */
 import { AwsError } from '../../errors.js';
 import type { Scope } from '../../store/store.js';
-import { EndpointController, type LiveEndpoint, type LiveVariant } from '../../domain/endpoints/controller.js';
+import { EndpointController, type LiveEndpoint, type LiveInstance, type LiveVariant } from '../../domain/endpoints/controller.js';
 import { invokeModel, ModelTimeoutError, ModelUnreachableError, type ModelAnswer } from './model-client.js';
 
 /** A connection failure is retried on another instance this many times (a crashed instance's calls land elsewhere). */
@@ -30,31 +34,52 @@ export function modelError(scope: Scope, endpoint: string, instanceId: string, v
   );
 }
 
-export interface Invocation {
-  body: Buffer;
-  /** Headers for the model (Content-Type, Accept, custom attributes, inference id). */
-  headers: Record<string, string>;
-  targetVariant?: string;
-  timeoutMs: number;
+/** The request headers SageMaker passes to the container, from an invocation's input members. */
+export function modelHeaders(input: { ContentType?: string; Accept?: string; CustomAttributes?: string; InferenceId?: string; TargetModel?: string }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
+  if (input.Accept !== undefined) headers.Accept = input.Accept;
+  if (input.CustomAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
+  if (input.InferenceId !== undefined) headers['X-Amzn-SageMaker-Inference-Id'] = input.InferenceId;
+  if (input.TargetModel !== undefined) headers['X-Amzn-SageMaker-Target-Model'] = input.TargetModel;
+  return headers;
 }
 
-export interface Invoked {
+/** How one kind of invocation talks to an instance (a buffered answer, or a stream). */
+export interface ModelCall<A> {
+  /** Sends the request; rejects with ModelTimeoutError or ModelUnreachableError when there is no answer. */
+  send(address: string): Promise<A>;
+  status(answer: A): number;
+  /** The text of a non-2xx answer, for ModelError's OriginalMessage. */
+  errorText(answer: A): string | Promise<string>;
+}
+
+export interface Routed<A> {
   endpoint: LiveEndpoint;
   variant: LiveVariant;
-  answer: ModelAnswer;
+  instance: LiveInstance;
+  /** A 2xx answer. */
+  answer: A;
+  /** Ends the instance's outstanding count; the caller must call it exactly once when done with the answer. */
+  release: () => void;
 }
 
-export async function invokeThrough(ctl: EndpointController | undefined, scope: Scope, name: string, inv: Invocation): Promise<Invoked> {
+/**
+ * Routes one call and maps every failure before a 2xx answer to AWS's error: unknown endpoint
+ * or variant → ValidationError, nothing healthy → ServiceUnavailable, no answer in time or a
+ * non-2xx answer → ModelError. Unreachable instances leave routing and the call goes elsewhere.
+ */
+export async function routeThrough<A>(ctl: EndpointController | undefined, scope: Scope, name: string, targetVariant: string | undefined, call: ModelCall<A>): Promise<Routed<A>> {
   if (!ctl) throw endpointNotFound(name, scope.account);
   const tried = new Set<string>();
   let lastUnreachable: { err: ModelUnreachableError; instance: string; variant: string } | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const a = ctl.acquire(scope, name, { targetVariant: inv.targetVariant, exclude: tried });
+    const a = ctl.acquire(scope, name, { targetVariant, exclude: tried });
     if (!a.ok) {
       if (a.reason === 'not-found') throw endpointNotFound(name, scope.account);
       if (a.reason === 'no-variant') {
         // Slipway's wording; AWS refuses an unknown TargetVariant with a ValidationError.
-        throw new AwsError('ValidationError', `Variant ${inv.targetVariant} not found for endpoint ${name} of account ${scope.account}.`, 400);
+        throw new AwsError('ValidationError', `Variant ${targetVariant} not found for endpoint ${name} of account ${scope.account}.`, 400);
       }
       if (lastUnreachable) break;
       // Nothing healthy right now (all instances restarting, or all weights 0): a retryable
@@ -62,9 +87,9 @@ export async function invokeThrough(ctl: EndpointController | undefined, scope: 
       throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no healthy instance to serve the request right now. Try your call again.`, 503);
     }
     const { instance, variant } = a;
-    let answer: ModelAnswer;
+    let answer: A;
     try {
-      answer = await invokeModel(instance.address!, inv.body, inv.headers, inv.timeoutMs);
+      answer = await call.send(instance.address!);
     } catch (err) {
       a.release();
       if (err instanceof ModelTimeoutError) {
@@ -80,12 +105,45 @@ export async function invokeThrough(ctl: EndpointController | undefined, scope: 
       }
       throw err;
     }
-    a.release();
-    if (answer.status < 200 || answer.status > 299) {
-      throw modelError(scope, name, instance.id, variant.name, answer.status, answer.body.toString('utf8'));
+    const status = call.status(answer);
+    if (status < 200 || status > 299) {
+      let text: string;
+      try {
+        text = await call.errorText(answer);
+      } finally {
+        a.release();
+      }
+      throw modelError(scope, name, instance.id, variant.name, status, text);
     }
-    return { endpoint: a.endpoint, variant, answer };
+    return { endpoint: a.endpoint, variant, instance, answer, release: a.release };
   }
   const u = lastUnreachable!;
   throw modelError(scope, name, u.instance, u.variant, 0, `The model server could not be reached: ${u.err.message}`);
+}
+
+export interface Invocation {
+  body: Buffer;
+  /** Headers for the model (Content-Type, Accept, custom attributes, inference id). */
+  headers: Record<string, string>;
+  targetVariant?: string;
+  timeoutMs: number;
+}
+
+export interface Invoked {
+  endpoint: LiveEndpoint;
+  variant: LiveVariant;
+  answer: ModelAnswer;
+}
+
+const buffered = (inv: Invocation): ModelCall<ModelAnswer> => ({
+  send: (address) => invokeModel(address, inv.body, inv.headers, inv.timeoutMs),
+  status: (answer) => answer.status,
+  errorText: (answer) => answer.body.toString('utf8'),
+});
+
+/** `POST /invocations` with the whole answer collected (InvokeEndpoint, InvokeEndpointAsync). */
+export async function invokeThrough(ctl: EndpointController | undefined, scope: Scope, name: string, inv: Invocation): Promise<Invoked> {
+  const r = await routeThrough(ctl, scope, name, inv.targetVariant, buffered(inv));
+  r.release();
+  return { endpoint: r.endpoint, variant: r.variant, answer: r.answer };
 }
