@@ -29,6 +29,15 @@ const MIGRATIONS: string[] = [
      enqueued_at INTEGER NOT NULL, started_at INTEGER, data TEXT NOT NULL
    );
    CREATE INDEX queue_entries_by_queue ON queue_entries (account, region, queue, seq);`,
+  // 4: scan(kind) across accounts and regions (controllers at start-up, the experiment
+  // schedule every second) seeks its kind instead of reading every resource: at 100,000
+  // endpoint configurations the once-a-second full scan stalled requests for tens of ms.
+  // NOCASE on purpose: an index is only usable by comparisons in its own collation, so the
+  // List* queries (`kind = ?`, BINARY) cannot pick it over resources_by_created or the
+  // primary key (with BINARY it covers account and region too, and SQLite preferred it
+  // and sorted 100,000 rows per page). Kinds are lower-case constants, so the NOCASE
+  // comparison in scan selects exactly the same rows.
+  `CREATE INDEX resources_by_kind ON resources (kind COLLATE NOCASE);`,
 ];
 
 export function migrate(db: Database.Database): void {
