@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,10 @@ const { values: opt } = parseArgs({
     'slipway-dist': { type: 'string' },
     /** Keep Slipway's data here (must be new or empty) instead of a removed temporary directory. */
     'keep-data': { type: 'string' },
+    /** Extra Node.js flags for the Slipway process, space-separated (e.g. "--trace-gc --max-semi-space-size=16"). */
+    'slipway-node-args': { type: 'string' },
+    /** Append the Slipway process's stdout here (e.g. its --trace-gc lines). */
+    'slipway-stdout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -166,6 +170,7 @@ async function waitForHttp(url: URL, path: string, timeoutMs: number): Promise<v
 async function startSlipway(dataDir: string, cpuProfDir?: string): Promise<Target> {
   const port = await freePort();
   const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : [];
+  nodeArgs.push(...String(opt['slipway-node-args'] ?? '').split(' ').filter(Boolean));
   const c = spawnChild(
     process.execPath,
     [...nodeArgs, join(SLIPWAY_DIST, 'src/cli.js'), 'serve', '--host', HOST, '--port', String(port), '--data-dir', dataDir],
@@ -174,6 +179,7 @@ async function startSlipway(dataDir: string, cpuProfDir?: string): Promise<Targe
     20_000,
     'slipway',
   );
+  if (opt['slipway-stdout']) c.child.stdout!.pipe(createWriteStream(resolve(String(opt['slipway-stdout'])), { flags: 'a' }));
   const url = new URL(`http://${HOST}:${port}`);
   await Promise.race([c.readyLine, waitForHttp(url, '/_slipway/health', 20_000)]);
   c.readyLine.catch(() => {});
