@@ -26,9 +26,7 @@ export const README_END = '<!-- operations:end -->';
  * registry lands, move the API to `registry` below (the README only lists registry-backed,
  * i.e. really answered, operations).
  */
-export const PENDING_OPERATIONS: Record<string, readonly string[]> = {
-  'sagemaker-runtime': ['InvokeEndpoint', 'InvokeEndpointAsync', 'InvokeEndpointWithResponseStream'],
-};
+export const PENDING_OPERATIONS: Record<string, readonly string[]> = {};
 
 interface ApiEntry {
   specName: string;

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AwsError, internalFailure, serialization } from '../errors.js';
 import { opContext, type Operation, type OpContext, type Services } from '../services/context.js';
 import type { ShapeDef, SpecTables } from '../spec/types.js';
@@ -31,6 +33,21 @@ export class RawResponse {
     readonly status: number,
     readonly headers: Record<string, string>,
     readonly body: Buffer | string,
+  ) {}
+}
+
+/**
+ * An answer written as it is produced (event streams): the status and headers first, then
+ * each chunk of `body` as the operation yields it, with no Content-Length (chunked). If the
+ * client goes away, the body's iterator is returned early so the operation can clean up.
+ * Failures after the headers cannot become an HTTP error any more: the operation reports
+ * them inside the body (event stream exception messages), never by throwing.
+ */
+export class StreamResponse {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: AsyncIterable<Uint8Array>,
   ) {}
 }
 
@@ -141,6 +158,10 @@ export async function handleRestJson(
       res.end(output.body);
       return;
     }
+    if (output instanceof StreamResponse) {
+      await sendStream(res, output, requestId, services, op);
+      return;
+    }
     const text = JSON.stringify(output ?? {});
     res.writeHead(found.route.status, {
       'Content-Type': 'application/json',
@@ -151,6 +172,25 @@ export async function handleRestJson(
   } catch (err) {
     sendRestJsonError(res, requestId, err instanceof AwsError ? err : internalFailure());
     if (!(err instanceof AwsError)) services.log.error({ err, op, requestId }, 'operation failed');
+  }
+}
+
+/** Writes a StreamResponse with backpressure; a client that hangs up ends the body's iteration. */
+async function sendStream(res: ServerResponse, output: StreamResponse, requestId: string, services: Services, op: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const k of Object.keys(output.headers)) headers[k] = output.headers[k];
+  headers['x-amzn-RequestId'] = requestId;
+  res.writeHead(output.status, headers);
+  // Sent now, not with the first chunk: the client learns the status and headers (variant,
+  // content type) while the model is still working.
+  res.flushHeaders();
+  try {
+    // pipeline() waits for 'drain' between chunks and, when the client closes early,
+    // destroys the Readable, which returns the operation's iterator (its finally runs).
+    await pipeline(Readable.from(output.body, { objectMode: false }), res);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') services.log.error({ err, op, requestId }, 'streamed answer failed');
+    res.destroy();
   }
 }
 

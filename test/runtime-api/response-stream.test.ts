@@ -1,0 +1,231 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  InvokeEndpointWithResponseStreamCommand,
+  type InvokeEndpointWithResponseStreamCommandInput,
+  type InvokeEndpointWithResponseStreamCommandOutput,
+  type SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import { region, startTestServer, type TestServer } from '../helpers/server.js';
+import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
+
+/** A bring-your-own streaming server that answers with the headers SageMaker passed it, in two parts. */
+const HEADERS_MODEL = `
+import { createServer } from 'node:http';
+createServer((req, res) => {
+  if (req.url === '/ping') return res.end('ok');
+  req.resume();
+  req.on('end', () => {
+    if (req.url !== '/invocations-response-stream') { res.writeHead(404); return res.end('streaming only'); }
+    res.writeHead(200, { 'Content-Type': 'application/x-seen' });
+    res.write(req.headers['accept'] ?? '-');
+    setTimeout(() => res.end('|' + (req.headers['content-type'] ?? '-') + '|' + (req.headers['x-amzn-sagemaker-inference-id'] ?? '-') + '|' + (req.headers['x-amzn-sagemaker-custom-attributes'] ?? '-')), 50);
+  });
+}).listen(Number(process.env.SAGEMAKER_BIND_TO_PORT), '127.0.0.1');
+`;
+
+interface Streamed {
+  out: InvokeEndpointWithResponseStreamCommandOutput;
+  parts: Buffer[];
+  /** Milliseconds since the call was sent, when each part arrived. */
+  at: number[];
+  /** The error the SDK raised while iterating, if any. */
+  error?: any;
+}
+
+async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await get();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('InvokeEndpointWithResponseStream through real echo model servers', () => {
+  let t: TestServer;
+  let rt: SageMakerRuntimeClient;
+  const scope = { account: '000000000000', region };
+
+  /** Sends the command and reads the whole event stream, as an application would. */
+  async function stream(input: Partial<InvokeEndpointWithResponseStreamCommandInput>): Promise<Streamed> {
+    const t0 = performance.now();
+    const out = await rt.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: 'streamer', Body: Buffer.from('x'), ...input }));
+    const parts: Buffer[] = [];
+    const at: number[] = [];
+    let error: any;
+    try {
+      for await (const event of out.Body!) {
+        assert.ok(event.PayloadPart, `unexpected event ${JSON.stringify(Object.keys(event))}`);
+        parts.push(Buffer.from(event.PayloadPart.Bytes!));
+        at.push(performance.now() - t0);
+      }
+    } catch (e) {
+      error = e;
+    }
+    return { out, parts, at, error };
+  }
+
+  const outstanding = () =>
+    t.slipway.services.controllers.endpoints!.describeInstances(scope, 'streamer').reduce((n, i) => n + i.outstanding, 0);
+
+  before(async () => {
+    t = await startTestServer({ env: { ...HOSTING_ENV, SLIPWAY_INVOCATION_TIMEOUT_SECONDS: '3' } });
+    rt = runtimeClient(t);
+    await t.s3.send(new CreateBucketCommand({ Bucket: 'ml-data' }));
+    await createEchoModel(t.sagemaker, 'echo');
+    // Main takes all traffic; Spare (weight 0) is reachable only through TargetVariant.
+    await createConfig(t.sagemaker, 'streamer', [variant('Main', 'echo', 1), variant('Spare', 'echo', 0)], {
+      DataCaptureConfig: {
+        InitialSamplingPercentage: 100,
+        DestinationS3Uri: 's3://ml-data/capture',
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'] },
+      },
+    });
+    writeFileSync(join(t.dataDir, 'headers-model.mjs'), HEADERS_MODEL);
+    writeFileSync(join(t.dataDir, 'images.json'), JSON.stringify({ images: [{ image: 'example.com/headers:*', command: [process.execPath, 'headers-model.mjs'] }] }));
+    await createEchoModel(t.sagemaker, 'headers', { Image: 'example.com/headers:1' });
+    await createConfig(t.sagemaker, 'headers', [variant('Only', 'headers')]);
+    const [a, b] = await Promise.all([createEndpoint(t.sagemaker, 'streamer', 'streamer'), createEndpoint(t.sagemaker, 'headers', 'headers')]);
+    assert.equal(a.EndpointStatus, 'InService', a.FailureReason);
+    assert.equal(b.EndpointStatus, 'InService', b.FailureReason);
+  });
+  after(async () => {
+    rt?.destroy();
+    await t?.close();
+  });
+
+  it('relays the model answer as several PayloadPart events that concatenate to it, with the model content type and the invoked variant', async () => {
+    const body = 'The quick brown fox jumps over the lazy dog.';
+    const s = await stream({ Body: Buffer.from(body), ContentType: 'text/plain', CustomAttributes: 'echo-chunks=4;echo-delay-ms=50' });
+    assert.equal(s.error, undefined);
+    assert.equal(Buffer.concat(s.parts).toString(), body);
+    assert.ok(s.parts.length > 1 && s.parts.length <= 4, `${s.parts.length} parts`);
+    assert.equal(s.out.ContentType, 'text/plain');
+    assert.equal(s.out.InvokedProductionVariant, 'Main');
+    assert.equal(s.out.$metadata.httpStatusCode, 200);
+    assert.equal(outstanding(), 0);
+  });
+
+  it('the first part arrives while the model is still producing the rest', async () => {
+    // Five pieces 300 ms apart: the model needs ≥ 1.2 s. A buffering proxy would deliver
+    // every part at the same moment, after the last one was written.
+    const s = await stream({ Body: Buffer.from('abcdefghij'), CustomAttributes: 'echo-chunks=5;echo-delay-ms=300' });
+    assert.equal(s.error, undefined);
+    assert.equal(Buffer.concat(s.parts).toString(), 'abcdefghij');
+    assert.ok(s.parts.length >= 3, `${s.parts.length} parts`);
+    const spread = s.at[s.at.length - 1]! - s.at[0]!;
+    assert.ok(spread >= 900, `parts arrived within ${Math.round(spread)} ms of each other: ${s.at.map(Math.round).join(', ')}`);
+  });
+
+  it('custom attributes reach the model and the model custom attributes come back', async () => {
+    const s = await stream({ Body: Buffer.from('hi'), CustomAttributes: 'trace=7;echo-chunks=2' });
+    assert.equal(s.out.CustomAttributes, 'trace=7;echo-chunks=2');
+    assert.equal(Buffer.concat(s.parts).toString(), 'hi');
+  });
+
+  it('Accept (sent as X-Amzn-SageMaker-Accept), Content-Type, InferenceId and CustomAttributes reach the container as SageMaker passes them', async () => {
+    const s = await stream({ EndpointName: 'headers', Body: Buffer.from('{}'), Accept: 'application/x-seen', ContentType: 'application/json', InferenceId: 'inf-42', CustomAttributes: 'k=v' });
+    assert.equal(s.error, undefined);
+    assert.equal(Buffer.concat(s.parts).toString(), 'application/x-seen|application/json|inf-42|k=v');
+    assert.equal(s.out.ContentType, 'application/x-seen');
+    assert.equal(s.out.InvokedProductionVariant, 'Only');
+    assert.equal(s.out.CustomAttributes, undefined);
+  });
+
+  it('TargetVariant pins the call to that variant, even one of weight 0; an unknown one is a ValidationError', async () => {
+    for (let i = 0; i < 5; i++) {
+      const s = await stream({ Body: Buffer.from(`v${i}`), TargetVariant: 'Spare' });
+      assert.equal(s.out.InvokedProductionVariant, 'Spare');
+      assert.equal(Buffer.concat(s.parts).toString(), `v${i}`);
+    }
+    await assert.rejects(stream({ TargetVariant: 'Nope' }), (e: any) => {
+      assert.equal(e.name, 'ValidationError');
+      assert.equal(e.$metadata.httpStatusCode, 400);
+      assert.equal(e.message, 'Variant Nope not found for endpoint streamer of account 000000000000.');
+      return true;
+    });
+  });
+
+  it('an unknown endpoint is a ValidationError naming the endpoint and account', async () => {
+    await assert.rejects(stream({ EndpointName: 'nope' }), (e: any) => {
+      assert.equal(e.name, 'ValidationError');
+      assert.equal(e.$metadata.httpStatusCode, 400);
+      assert.equal(e.message, 'Endpoint nope of account 000000000000 not found.');
+      return true;
+    });
+  });
+
+  it('a body over 6 MB is refused with a ValidationError before reaching the model', async () => {
+    await assert.rejects(stream({ Body: Buffer.alloc(6 * 1024 * 1024 + 1, 1) }), (e: any) => e.name === 'ValidationError' && e.$metadata.httpStatusCode === 400);
+  });
+
+  it('a container that answers 500 is a ModelError 424 with OriginalStatusCode and OriginalMessage, before any event', async () => {
+    await assert.rejects(stream({ CustomAttributes: 'echo-status=500' }), (e: any) => {
+      assert.equal(e.name, 'ModelError');
+      assert.equal(e.$metadata.httpStatusCode, 424);
+      assert.equal(e.OriginalStatusCode, 500);
+      assert.equal(e.OriginalMessage, 'echo: simulated status 500');
+      assert.match(e.message, /^Received server error \(500\) from primary with message "echo: simulated status 500"\./);
+      assert.match(e.LogStreamArn, /:log-group:\/aws\/sagemaker\/Endpoints\/streamer:log-stream:Main\/i-[0-9a-f]+$/);
+      return true;
+    });
+    assert.equal(outstanding(), 0);
+  });
+
+  it('a container that hangs up mid-stream ends it with a ModelStreamError (StreamBroken) raised while iterating, after the parts it sent', async () => {
+    const s = await stream({ Body: Buffer.from('0123456789'), CustomAttributes: 'echo-chunks=5;echo-delay-ms=50;echo-hang-up-after=2' });
+    assert.equal(Buffer.concat(s.parts).toString(), '0123');
+    assert.ok(s.error, 'the SDK raised no error');
+    assert.equal(s.error.name, 'ModelStreamError');
+    assert.equal(s.error.ErrorCode, 'StreamBroken');
+    assert.match(s.error.message, /stream was broken/);
+    assert.equal(outstanding(), 0);
+    // The endpoint still serves.
+    const ok = await stream({ Body: Buffer.from('after') });
+    assert.equal(Buffer.concat(ok.parts).toString(), 'after');
+  });
+
+  it('a stream still running at the invocation timeout ends with a ModelStreamError (ModelInvocationTimeExceeded)', async () => {
+    // Timeout 3 s; pieces 2 s apart: the third would come at 4 s.
+    const s = await stream({ Body: Buffer.from('abc'), CustomAttributes: 'echo-chunks=3;echo-delay-ms=2000' });
+    assert.equal(Buffer.concat(s.parts).toString(), 'ab');
+    assert.equal(s.error?.name, 'ModelStreamError');
+    assert.equal(s.error.ErrorCode, 'ModelInvocationTimeExceeded');
+    assert.equal(outstanding(), 0);
+  });
+
+  it('a client that stops reading early frees the instance', async () => {
+    const out = await rt.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: 'streamer', Body: Buffer.from('abcdefgh'), CustomAttributes: 'echo-chunks=8;echo-delay-ms=200' }));
+    for await (const event of out.Body!) {
+      assert.equal(Buffer.from(event.PayloadPart!.Bytes!).toString(), 'a');
+      break;
+    }
+    await until('the instance to be released', async () => (outstanding() === 0 ? true : undefined), 5000);
+  });
+
+  it('data capture records the whole streamed answer once the stream has ended', async () => {
+    const body = 'id,score\n1,0.5\n2,0.25\n3,0.125';
+    const s = await stream({ Body: Buffer.from(body), ContentType: 'text/csv', InferenceId: 'captured-stream', CustomAttributes: 'echo-chunks=4;echo-delay-ms=20' });
+    assert.ok(s.parts.length > 1);
+    const line = await until('the captured line', async () => {
+      const listed = await t.s3.send(new ListObjectsV2Command({ Bucket: 'ml-data', Prefix: 'capture/streamer/' }));
+      for (const o of listed.Contents ?? []) {
+        const text = await (await t.s3.send(new GetObjectCommand({ Bucket: 'ml-data', Key: o.Key! }))).Body!.transformToString();
+        for (const l of text.split('\n').filter(Boolean)) {
+          const parsed = JSON.parse(l);
+          if (parsed.eventMetadata.inferenceId === 'captured-stream') return { key: o.Key!, line: parsed };
+        }
+      }
+      return undefined;
+    });
+    assert.match(line.key, /^capture\/streamer\/Main\/\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
+    assert.deepEqual(line.line.captureData.endpointInput, { observedContentType: 'text/csv', mode: 'INPUT', data: body, encoding: 'CSV' });
+    assert.deepEqual(line.line.captureData.endpointOutput, { observedContentType: 'text/csv', mode: 'OUTPUT', data: body, encoding: 'CSV' });
+  });
+});
