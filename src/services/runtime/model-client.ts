@@ -6,10 +6,19 @@
  * see bench/invoke.ts).
  */
 import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
-/** Pooled keep-alive connections to every instance (one pool per address; no pipelining: a model server answers one request per connection at a time). */
-const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 4_000 });
+/**
+ * Pooled keep-alive connections to every instance (one pool per address; no pipelining: a
+ * model server answers one request per connection at a time). undici is loaded with the
+ * first invocation: it adds ~20 MB of RSS that a control-plane-only server never needs.
+ */
+let dispatcher: Dispatcher | undefined;
+let loading: Promise<Dispatcher> | undefined;
+function loadDispatcher(): Promise<Dispatcher> {
+  loading ??= import('undici').then(({ Agent }) => (dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 4_000 })));
+  return loading;
+}
 
 /** node:http agent for callers that need a Node stream (kept for streaming answers). */
 export const modelAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
@@ -99,8 +108,10 @@ class Invocation implements Dispatcher.DispatchHandler {
 
 /** POSTs `body` to `http://<address>/invocations`; the answer is collected once, as the response body. */
 export function invokeModel(address: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<ModelAnswer> {
+  if (!dispatcher) return loadDispatcher().then(() => invokeModel(address, body, headers, timeoutMs));
+  const d = dispatcher;
   return new Promise<ModelAnswer>((resolve, reject) => {
-    dispatcher.dispatch(
+    d.dispatch(
       { origin: `http://${address}`, method: 'POST', path: '/invocations', headers, body, headersTimeout: 0, bodyTimeout: 0 },
       new Invocation(resolve, reject, timeoutMs),
     );
