@@ -24,7 +24,7 @@ after(async () => {
 });
 
 describe('examples/python-echo (bring your own server)', { timeout: 30_000 }, () => {
-  it('is mapped by its images.json, becomes healthy, echoes, and exits 0 on SIGTERM', { skip: !hasPython && 'python3 not installed' }, async () => {
+  it('is mapped by its images.json, becomes healthy, echoes (whole and streamed in pieces), and exits 0 on SIGTERM', { skip: !hasPython && 'python3 not installed' }, async () => {
     const catalog = new ImageCatalog({ dataDir: root, configPath: exampleConfig });
     const image = catalog.resolve('123456789012.dkr.ecr.eu-west-1.amazonaws.com/python-echo:1');
     assert.equal(image.source, 'user');
@@ -46,6 +46,24 @@ describe('examples/python-echo (bring your own server)', { timeout: 30_000 }, ()
       req.end(body);
     });
     assert.deepEqual([res.status, res.type, res.variant, res.body.toString()], [200, 'application/json', 'v1', body.toString()]);
+
+    // Streaming contract: the same answer in pieces (chunked), each leaving as it is made.
+    const streamed = await new Promise<{ status: number; encoding?: string; parts: Buffer[]; at: number[] }>((resolve, reject) => {
+      const t0 = Date.now();
+      const req = request({ host, port: Number(port), method: 'POST', path: '/invocations-response-stream', headers: { 'Content-Type': 'application/json' }, timeout: 5000 }, (r) => {
+        const parts: Buffer[] = [];
+        const at: number[] = [];
+        r.on('data', (c: Buffer) => (parts.push(c), at.push(Date.now() - t0)));
+        r.on('end', () => resolve({ status: r.statusCode!, encoding: r.headers['transfer-encoding'], parts, at }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.deepEqual([streamed.status, streamed.encoding, Buffer.concat(streamed.parts).toString()], [200, 'chunked', body.toString()]);
+    // Four pieces 50 ms apart (STREAM_PIECES, STREAM_DELAY): the last arrives well after the first.
+    assert.ok(streamed.parts.length > 1, `${streamed.parts.length} parts`);
+    assert.ok(streamed.at[streamed.at.length - 1]! - streamed.at[0]! >= 100, `parts at ${streamed.at.join(', ')} ms`);
     const status = await backend.stop(h, 5000);
     assert.deepEqual([status.code, status.signal], [0, null]);
   });
