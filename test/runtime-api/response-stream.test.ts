@@ -9,6 +9,10 @@ import {
   type InvokeEndpointWithResponseStreamCommandOutput,
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
+import { request } from 'node:http';
+import { EventStreamCodec, type Message } from '@smithy/core/event-streams';
+import { sign } from '../helpers/raw.js';
+import type { ProductionObservation } from '../../src/domain/endpoints/controller.js';
 import { region, startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
 
@@ -207,6 +211,86 @@ describe('InvokeEndpointWithResponseStream through real echo model servers', () 
       break;
     }
     await until('the instance to be released', async () => (outstanding() === 0 ? true : undefined), 5000);
+  });
+
+  it('on the wire: an application/vnd.amazon.eventstream answer of PayloadPart event messages, then a ModelStreamError exception message', async () => {
+    const u = new URL(t.url);
+    const body = '0123456789';
+    const signed = await sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: '/endpoints/streamer/invocations-response-stream',
+      query: {},
+      headers: {
+        host: u.host,
+        'content-type': 'text/plain',
+        'content-length': String(body.length),
+        'x-amzn-sagemaker-custom-attributes': 'echo-chunks=5;echo-delay-ms=30;echo-hang-up-after=3',
+      },
+      body,
+    });
+    const res = await new Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>((resolve, reject) => {
+      const r = request({ host: signed.hostname, port: signed.port, method: 'POST', path: signed.path, headers: signed.headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'application/vnd.amazon.eventstream');
+    assert.equal(res.headers['x-amzn-sagemaker-content-type'], 'text/plain');
+    assert.equal(res.headers['x-amzn-invoked-production-variant'], 'Main');
+    assert.equal(res.headers['x-amzn-sagemaker-custom-attributes'], 'echo-chunks=5;echo-delay-ms=30;echo-hang-up-after=3');
+    assert.equal(res.headers['transfer-encoding'], 'chunked');
+    assert.ok(res.headers['x-amzn-requestid']);
+    // Decoding checks both CRCs of every message.
+    const codec = new EventStreamCodec((b) => Buffer.from(b).toString('utf8'), (s) => Buffer.from(s, 'utf8'));
+    const messages: Message[] = [];
+    for (let off = 0; off < res.bytes.length; ) {
+      const len = res.bytes.readUInt32BE(off);
+      messages.push(codec.decode(res.bytes.subarray(off, off + len)));
+      off += len;
+    }
+    const headersOf = (m: Message) => Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, v.value]));
+    const events = messages.slice(0, -1);
+    assert.ok(events.length >= 1 && events.length <= 3, `${events.length} events`);
+    for (const m of events) assert.deepEqual(headersOf(m), { ':event-type': 'PayloadPart', ':message-type': 'event', ':content-type': 'application/octet-stream' });
+    assert.equal(Buffer.concat(events.map((m) => m.body)).toString(), '012345');
+    const last = messages[messages.length - 1]!;
+    assert.deepEqual(headersOf(last), { ':exception-type': 'ModelStreamError', ':message-type': 'exception', ':content-type': 'application/json' });
+    const error = JSON.parse(Buffer.from(last.body).toString());
+    assert.equal(error.ErrorCode, 'StreamBroken');
+    assert.match(error.Message, /stream was broken/);
+  });
+
+  it('a running shadow test is handed the whole streamed answer once the stream has ended, and a broken stream as a failed call', async () => {
+    // The inference-experiment controller plugs its tap in here; a recording tap shows what it is given.
+    const live = t.slipway.services.controllers.endpoints!.endpoint(scope, 'streamer')!;
+    const seen: ProductionObservation[] = [];
+    live.shadow = { variant: live.variants[1]!, tap: { observe: (o) => seen.push(o) } };
+    try {
+      const s = await stream({ Body: Buffer.from('shadowed answer'), ContentType: 'text/plain', InferenceId: 'sh-1', CustomAttributes: 'echo-chunks=3;echo-delay-ms=20' });
+      assert.ok(s.parts.length > 1);
+      await until('the observation', async () => (seen.length > 0 ? true : undefined), 2000);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.ok, true);
+      assert.equal(seen[0]!.variant, 'Main');
+      assert.equal(seen[0]!.inferenceId, 'sh-1');
+      assert.equal(seen[0]!.body.toString(), 'shadowed answer');
+      assert.equal(seen[0]!.output?.toString(), 'shadowed answer');
+      assert.equal(seen[0]!.outputContentType, 'text/plain');
+      const broken = await stream({ Body: Buffer.from('abcd'), CustomAttributes: 'echo-chunks=4;echo-hang-up-after=1' });
+      assert.equal(broken.error?.name, 'ModelStreamError');
+      await until('the failed observation', async () => (seen.length > 1 ? true : undefined), 2000);
+      assert.equal(seen[1]!.ok, false);
+    } finally {
+      live.shadow = undefined;
+    }
   });
 
   it('data capture records the whole streamed answer once the stream has ended', async () => {
