@@ -24,6 +24,7 @@ createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     if (req.url !== '/invocations-response-stream') { res.writeHead(404); return res.end('streaming only'); }
+    if (req.headers['x-amzn-sagemaker-custom-attributes'] === 'never-answer') return;
     res.writeHead(200, { 'Content-Type': 'application/x-seen' });
     res.write(req.headers['accept'] ?? '-');
     setTimeout(() => res.end('|' + (req.headers['content-type'] ?? '-') + '|' + (req.headers['x-amzn-sagemaker-inference-id'] ?? '-') + '|' + (req.headers['x-amzn-sagemaker-custom-attributes'] ?? '-')), 50);
@@ -140,6 +141,19 @@ describe('InvokeEndpointWithResponseStream through real echo model servers', () 
     assert.equal(s.out.ContentType, 'application/x-seen');
     assert.equal(s.out.InvokedProductionVariant, 'Only');
     assert.equal(s.out.CustomAttributes, undefined);
+  });
+
+  it('a container that sends nothing within the invocation timeout is a ModelError saying so, and the endpoint still serves', async () => {
+    const started = Date.now();
+    await assert.rejects(stream({ EndpointName: 'headers', CustomAttributes: 'never-answer' }), (e: any) => {
+      assert.equal(e.name, 'ModelError');
+      assert.equal(e.$metadata.httpStatusCode, 424);
+      assert.match(e.message, /Your invocation timed out while waiting for a response from container primary/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 8000);
+    const s = await stream({ EndpointName: 'headers', Accept: 'a/b' });
+    assert.match(Buffer.concat(s.parts).toString(), /^a\/b\|/);
   });
 
   it('TargetVariant pins the call to that variant, even one of weight 0; an unknown one is a ValidationError', async () => {
