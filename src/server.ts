@@ -16,6 +16,8 @@ import { EndpointController } from './domain/endpoints/controller.js';
 import { TrainingController } from './domain/training/controller.js';
 import { ExperimentController } from './domain/experiments/controller.js';
 import { invokeModel } from './services/runtime/model-client.js';
+import { AsyncInvocations } from './domain/endpoints/async-queue.js';
+import { invokeThrough } from './services/runtime/invoke.js';
 
 export interface Slipway {
   server: Server;
@@ -51,6 +53,11 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
   services.controllers.registry = new RegistryController(services);
   // Inference experiments mirror traffic to shadow variants through the model client.
   services.controllers.experiments = new ExperimentController(services, { invoke: invokeModel });
+  // InvokeEndpointAsync's durable per-endpoint queues, drained through InvokeEndpoint's path.
+  const endpoints = services.controllers.endpoints;
+  const asyncInvocations = new AsyncInvocations({ ...services, endpoints, invoke: (scope, name, inv) => invokeThrough(endpoints, scope, name, inv) });
+  endpoints.onDelete((scope, name) => asyncInvocations.dropEndpoint(scope, name));
+  services.controllers.asyncInvocations = asyncInvocations;
   for (const c of Object.values(services.controllers)) await c?.start();
   const route = createRouter(services);
   // Responses still to be written, so that close() can ask them to hang up afterwards.
@@ -86,6 +93,8 @@ export async function startSlipway(config: Config, log: Logger): Promise<Slipway
         draining = true;
         for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
         server.close(async () => {
+          // Async invocations stop first: in-flight ones finish while the model servers still run.
+          await services.controllers.asyncInvocations?.stop().catch((err) => log.error({ err }, 'async invocations stop failed'));
           // Controllers stop their processes (with grace) before the store closes under them.
           for (const c of Object.values(services.controllers)) {
             await c?.stop().catch((err) => log.error({ err }, 'controller stop failed'));

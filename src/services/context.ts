@@ -37,6 +37,7 @@ export interface Controllers {
   endpoints?: import('../domain/endpoints/controller.js').EndpointController;
   training?: import('../domain/training/controller.js').TrainingController;
   experiments?: import('../domain/experiments/controller.js').ExperimentController;
+  asyncInvocations?: import('../domain/endpoints/async-queue.js').AsyncInvocations;
 }
 
 /** Where work runs: the backend (local processes by default) and the image catalog. */

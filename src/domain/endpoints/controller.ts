@@ -154,8 +154,14 @@ export class EndpointController {
   private readonly instances = new Set<LiveInstance>();
   private readonly background = new Set<Promise<unknown>>();
   private stopping = false;
+  private readonly deleteHooks: Array<(scope: Scope, name: string) => Promise<void>> = [];
 
   constructor(private readonly deps: EndpointDeps) {}
+
+  /** Runs `hook` while an endpoint is deleted, once it has left routing (async inference drops its queue there). */
+  onDelete(hook: (scope: Scope, name: string) => Promise<void>): void {
+    this.deleteHooks.push(hook);
+  }
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -585,6 +591,9 @@ export class EndpointController {
     const ep = this.live.get(k);
     // Invocations stop here: from now on the endpoint is not found, as in AWS once Deleting.
     this.live.delete(k);
+    for (const hook of this.deleteHooks) {
+      await hook(scope, rec.EndpointName).catch((err) => this.deps.log.error({ err, endpoint: rec.EndpointName }, 'endpoint delete hook failed'));
+    }
     if (ep) {
       await ep.capture?.close();
       await this.stopAll([...ep.variants.flatMap((v) => v.instances), ...(ep.shadow?.variant.instances ?? [])]);

@@ -1,8 +1,14 @@
 import { AwsError } from '../../errors.js';
 import { RawResponse } from '../../http/restjson.js';
-import { parseS3Uri } from '../../runtime/artifacts.js';
+import {
+  DEFAULT_INVOCATION_TIMEOUT_SECONDS,
+  DEFAULT_REQUEST_TTL_SECONDS,
+  parseObjectLocation,
+  type AsyncRequest,
+} from '../../domain/endpoints/async-queue.js';
+import { ENDPOINT_KIND, type AsyncConfig, type EndpointRecord } from '../../domain/endpoints/endpoint.js';
 import type { OpContext } from '../context.js';
-import { endpointNotFound, invokeThrough } from './invoke.js';
+import { endpointNotFound } from './invoke.js';
 
 interface Input {
   EndpointName: string;
@@ -18,26 +24,31 @@ interface Input {
 
 const validationError = (m: string) => new AwsError('ValidationError', m, 400);
 
+/** Statuses in which an endpoint serves (the Runtime answers "not found" while Creating, Failed or Deleting). */
+const SERVING = new Set(['InService', 'Updating', 'RollingBack']);
+
 /**
- * Asynchronous inference: answered at once with 202, `InferenceId` and the S3 locations the
- * result (or failure) will be written to; in the background the input is read from
- * `InputLocation`, sent through the same router and instances as InvokeEndpoint, and the
- * model's answer stored at `<S3OutputPath>/<uuid>.out` (failures at
- * `<S3FailurePath>/<uuid>-error.out`), as AsyncInferenceConfig describes. Only endpoints
- * whose config has an AsyncInferenceConfig accept it.
+ * Asynchronous inference: the request is queued durably and answered with 202, its
+ * `InferenceId` and the S3 locations the result (`<S3OutputPath>/<uuid>.out`) or failure
+ * (`<S3FailurePath>/<uuid>-error.out`) will be written to, as AsyncInferenceConfig describes.
+ * The endpoint's worker (domain/endpoints/async-queue.ts) reads `InputLocation` when the
+ * request's turn comes and sends it through the same router and instances as
+ * InvokeEndpoint. The input object is not read here: like AWS, a missing input is accepted
+ * and reported at the failure location. Only endpoints whose config has an
+ * AsyncInferenceConfig accept it; validation failures enqueue nothing.
  */
 export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
-  const ctl = ctx.controllers.endpoints;
-  const ep = ctl?.endpoint(ctx, input.EndpointName);
-  if (!ctl || !ep) throw endpointNotFound(input.EndpointName, ctx.account);
-  const out = ep.asyncConfig?.OutputConfig;
+  const queue = ctx.controllers.asyncInvocations;
+  const asyncConfig = await servingAsyncConfig(ctx, input.EndpointName);
+  if (!queue || asyncConfig === undefined) throw endpointNotFound(input.EndpointName, ctx.account);
+  const out = asyncConfig?.OutputConfig;
   if (!out) {
-    // Slipway's wording: the endpoint config has no AsyncInferenceConfig to say where results go.
+    // Slipway's wording (AWS does not document its text): the endpoint config has no
+    // AsyncInferenceConfig to say where results go.
     throw validationError(`Endpoint ${input.EndpointName} of account ${ctx.account} is not configured for asynchronous inference (its endpoint configuration has no AsyncInferenceConfig).`);
   }
-  let source: { bucket: string; key: string };
   try {
-    source = parseS3Uri(input.InputLocation);
+    parseObjectLocation(input.InputLocation);
   } catch {
     throw validationError(`InputLocation ${input.InputLocation} is not a valid S3 URI.`);
   }
@@ -48,35 +59,39 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
   const failurePath = (out.S3FailurePath ?? out.S3OutputPath)!.replace(/\/+$/, '');
   const OutputLocation = outputPath ? `${outputPath}${ext}/${id}.out` : undefined;
   const FailureLocation = `${failurePath}${ext}/${id}-error.out`;
-  const timeoutMs = (input.InvocationTimeoutSeconds ?? 900) * 1000;
   const headers: Record<string, string> = {};
   if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
   if (input.Accept !== undefined) headers.Accept = input.Accept;
   if (input.CustomAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
   headers['X-Amzn-SageMaker-Inference-Id'] = inferenceId;
-  const scope = { account: ctx.account, region: ctx.region };
-
-  const write = async (uri: string, body: Buffer, contentType: string) => {
-    const { bucket, key } = parseS3Uri(uri);
-    await ctx.objects.put(bucket, key, body, { contentType });
+  const request: AsyncRequest = {
+    endpoint: input.EndpointName,
+    inferenceId,
+    inputLocation: input.InputLocation,
+    ...(OutputLocation ? { outputLocation: OutputLocation } : {}),
+    failureLocation: FailureLocation,
+    ...(input.ContentType !== undefined ? { contentType: input.ContentType } : {}),
+    headers,
+    requestTtlSeconds: input.RequestTTLSeconds ?? DEFAULT_REQUEST_TTL_SECONDS,
+    invocationTimeoutSeconds: input.InvocationTimeoutSeconds ?? DEFAULT_INVOCATION_TIMEOUT_SECONDS,
   };
-  ctl.track(
-    (async () => {
-      try {
-        const got = await ctx.objects.get(source.bucket, source.key);
-        if (!got) throw new Error(`Could not find the input at ${input.InputLocation}.`);
-        const chunks: Buffer[] = [];
-        for await (const c of got.body) chunks.push(c as Buffer);
-        const { answer, variant, endpoint } = await invokeThrough(ctl, scope, input.EndpointName, { body: Buffer.concat(chunks), headers, timeoutMs });
-        const contentType = (answer.headers['content-type'] as string | undefined) ?? 'application/octet-stream';
-        endpoint.capture?.record({ variant: variant.name, inputContentType: input.ContentType, input: Buffer.concat(chunks), outputContentType: contentType, output: answer.body, inferenceId, at: ctx.clock.now() });
-        if (OutputLocation) await write(OutputLocation, answer.body, contentType);
-      } catch (err) {
-        await write(FailureLocation, Buffer.from((err as Error).message), 'text/plain');
-      }
-    })(),
-  );
+  // Durable before the 202: an acknowledged request survives a crash of Slipway.
+  await queue.accept(ctx, request);
   const h: Record<string, string> = { 'Content-Type': 'application/json', 'X-Amzn-SageMaker-FailureLocation': FailureLocation };
   if (OutputLocation) h['X-Amzn-SageMaker-OutputLocation'] = OutputLocation;
   return new RawResponse(202, h, JSON.stringify({ InferenceId: inferenceId }));
+}
+
+/**
+ * The async config of a serving endpoint (`null` when it has none), or undefined when the
+ * endpoint does not serve. An InService endpoint whose instances are still starting (Slipway
+ * just restarted) accepts requests: they wait in its queue, as on AWS where the endpoint
+ * never stopped.
+ */
+async function servingAsyncConfig(ctx: OpContext, name: string): Promise<AsyncConfig | null | undefined> {
+  const live = ctx.controllers.endpoints?.endpoint(ctx, name);
+  if (live) return live.asyncConfig ?? null;
+  const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, name);
+  if (!row || !SERVING.has(row.data.EndpointStatus)) return undefined;
+  return row.data.AsyncInferenceConfig ?? null;
 }
