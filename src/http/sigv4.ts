@@ -241,7 +241,7 @@ export interface SignatureInput {
 export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: boolean } = {}): Promise<string> {
   const { claim } = x;
   const signer = signerFor(claim.accessKeyId, x.secret, claim.region, claim.service);
-  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signer, x.path);
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signer, claim.service, x.path);
   if (opts.sdkSign || canonicalPath === undefined) {
     const out = await signer.sign(
       { method: x.method, protocol: 'http:', hostname: x.headers.host ?? '', path: x.path, query: x.query, headers: x.headers },
@@ -264,7 +264,7 @@ function fastSignature(x: SignatureInput): string | undefined {
   const shortDate = formatLongDate(x.signingDate).slice(0, 8);
   const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`);
   if (key === undefined) return undefined;
-  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signerFor(claim.accessKeyId, x.secret, claim.region, claim.service), x.path);
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signerFor(claim.accessKeyId, x.secret, claim.region, claim.service), claim.service, x.path);
   if (canonicalPath === undefined) return undefined;
   return createHmac('sha256', key).update(stringToSignOf(x, canonicalPath)).digest('hex');
 }
@@ -319,10 +319,23 @@ async function cacheSigningKey(accessKeyId: string, secretAccessKey: string, sho
   return key;
 }
 
-/** The SDK signer's canonical path (double-encoded for every service but S3); undefined if it is not reachable. */
-function canonicalPathOf(signer: SignatureV4, path: string): string | undefined {
+/**
+ * The SDK signer's canonical path (double-encoded for every service but S3); undefined if it
+ * is not reachable. Remembered per (service, path): clients call the same few paths (one
+ * endpoint's `/invocations`) over and over, and escaping each segment twice is not free.
+ */
+const canonicalPaths = new Map<string, string>();
+function canonicalPathOf(signer: SignatureV4, service: string, path: string): string | undefined {
+  const k = service === 's3' ? `s3\0${path}` : path;
+  const known = canonicalPaths.get(k);
+  if (known !== undefined) return known;
   const fn = (signer as unknown as { getCanonicalPath?: (r: { path: string }) => string }).getCanonicalPath;
-  return typeof fn === 'function' ? fn.call(signer, { path }) : undefined;
+  if (typeof fn !== 'function') return undefined;
+  const canonical = fn.call(signer, { path });
+  // Bounded: start over rather than grow with every distinct object key or endpoint name.
+  if (canonicalPaths.size >= 4096) canonicalPaths.clear();
+  canonicalPaths.set(k, canonical);
+  return canonical;
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
@@ -352,7 +365,18 @@ function safeDecode(s: string): string {
   }
 }
 
+/** The last X-Amz-Date parsed: a client's requests within one second share it. */
+let lastAmzText = '';
+let lastAmzDate: Date | undefined;
 function parseAmzDate(s: string): Date | undefined {
+  if (s === lastAmzText) return lastAmzDate;
+  const d = parseAmzDateText(s);
+  lastAmzText = s;
+  lastAmzDate = d;
+  return d;
+}
+
+function parseAmzDateText(s: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (!m) return undefined;
   const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
