@@ -41,6 +41,8 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '1' },
     /** Write a V8 CPU profile of the Slipway process into this directory. */
     'cpu-prof': { type: 'string' },
+    /** Extra Node.js flags for the Slipway process, space-separated (use --slipway-node-args=--flag). */
+    'slipway-node-args': { type: 'string' },
   },
 });
 const SECONDS = Number(opt.seconds);
@@ -89,6 +91,7 @@ async function sagemaker(t: Target, op: string, input: unknown): Promise<any> {
 function startSlipway(dataDir: string): Promise<{ child: ChildProcess; target: Target }> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, SLIPWAY_LOG_LEVEL: 'warn', SLIPWAY_HOSTING_STOP_GRACE_SECONDS: '2' };
   const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])] : [];
+  prof.push(...String(opt['slipway-node-args'] ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...prof, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
