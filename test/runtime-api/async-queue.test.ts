@@ -29,8 +29,8 @@ describe('InvokeEndpointAsync: a durable queue per endpoint', () => {
     await t.s3.send(new CreateBucketCommand({ Bucket: 'ml-data' }));
     await createEchoModel(t.sagemaker, 'counting', { Image: IMAGE, Environment: model.environment });
     await createEchoModel(t.sagemaker, 'echo');
-    // Two instances, two calls each at most.
-    await createConfig(t.sagemaker, 'limited', [variant('Main', 'counting', 1, 2)], asyncConfig('limited', 2));
+    // Two variants (two instances and one), two calls per instance at most.
+    await createConfig(t.sagemaker, 'limited', [variant('A', 'counting', 1, 2), variant('B', 'counting', 1, 1)], asyncConfig('limited', 2));
     // One instance, MaxConcurrentInvocationsPerInstance left to the default.
     await createConfig(t.sagemaker, 'one', [variant('Main', 'counting', 1, 1)], asyncConfig('one'));
     await createConfig(t.sagemaker, 'realtime', [variant('Main', 'echo', 1, 1)]);
@@ -63,9 +63,9 @@ describe('InvokeEndpointAsync: a durable queue per endpoint', () => {
     assert.deepEqual(await t.slipway.services.store.queueEntries({ account: '000000000000', region: 'us-east-1' }, 'limited'), [], 'every entry left the store once its output was written');
   });
 
-  it('MaxConcurrentInvocationsPerInstance holds at the model: 2 per instance, 4 across both, in waves', async () => {
-    const ids = new Set(Array.from({ length: 16 }, (_, i) => `wave-${i}`));
-    const input = await putInput(t.s3, 'ml-data', 'waves/in.json', { delayMs: 500 });
+  it('MaxConcurrentInvocationsPerInstance holds at the model: 2 per instance, 6 across three instances of two variants, in waves', async () => {
+    const ids = new Set(Array.from({ length: 18 }, (_, i) => `wave-${i}`));
+    const input = await putInput(t.s3, 'ml-data', 'waves/in.json', { delayMs: 800 });
     const started = Date.now();
     const accepted = await Promise.all([...ids].map((id) => submit({ EndpointName: 'limited', InputLocation: input, InferenceId: id })));
     await Promise.all(accepted.map((a, i) => until(`wave output ${i}`, () => readLocation(t.s3, a.OutputLocation!))));
@@ -80,11 +80,11 @@ describe('InvokeEndpointAsync: a durable queue per endpoint', () => {
         maxTotal = Math.max(maxTotal, ++total);
       } else total--;
     }
-    assert.equal(perPid.size, 2, 'both instances served');
-    assert.deepEqual([...perPid.values()], [2, 2], 'never more than 2 at once in one instance, and the limit was used');
-    assert.equal(maxTotal, 4);
-    // 16 calls of 500 ms, 4 at a time: four waves.
-    assert.ok(elapsed >= 1900, `took ${elapsed} ms: the queue must not run more than 4 at once`);
+    assert.equal(perPid.size, 3, 'every instance of both variants served');
+    assert.deepEqual([...perPid.values()], [2, 2, 2], 'never more than 2 at once in one instance, and the limit was used');
+    assert.equal(maxTotal, 6);
+    // 18 calls of 800 ms, 6 at a time: three waves.
+    assert.ok(elapsed >= 2300, `took ${elapsed} ms: the queue must not run more than 6 at once`);
   });
 
   it('by default one call at a time per instance, in arrival order', async () => {
@@ -192,5 +192,13 @@ describe('InvokeEndpointAsync: a durable queue per endpoint', () => {
       assert.equal(await readLocation(t.s3, a.FailureLocation!), undefined, 'a dropped request reports nothing');
     }
     for (const a of accepted) assert.equal(await readLocation(t.s3, a.OutputLocation!), undefined);
+  });
+
+  it('InvocationTimeoutSeconds bounds the model call: a slower answer is a failure saying it timed out', async () => {
+    const a = await submit({ EndpointName: 'one', InputLocation: await putInput(t.s3, 'ml-data', 'timeout/in.json', { delayMs: 2500 }), InvocationTimeoutSeconds: 1 });
+    const started = Date.now();
+    assert.match(await until('the failure document', () => readLocation(t.s3, a.FailureLocation!)), /timed out/);
+    assert.ok(Date.now() - started < 2400, 'reported at the 1 s timeout, not when the model finally answered');
+    assert.equal(await readLocation(t.s3, a.OutputLocation!), undefined);
   });
 });
