@@ -13,6 +13,11 @@
  *   production variant to send the inference request to"), even a variant of weight 0.
  * - Instances: least outstanding requests among the healthy ones (SageMaker's
  *   `RoutingStrategy: LEAST_OUTSTANDING_REQUESTS`); ties rotate so idle instances share.
+ * - Deployments (UpdateEndpoint with a DeploymentConfig): while traffic shifts, a variant
+ *   carries its new (green) fleet beside the old (blue) instances, and `shift.share` of the
+ *   variant's calls go to green — exactly that share over any window, evenly spread (error
+ *   diffusion). A side without a healthy instance gives its calls to the other, so a
+ *   crashing canary or a stopped blue instance never fails a call while the other answers.
  */
 
 export interface RouteInstance {
@@ -23,12 +28,23 @@ export interface RouteInstance {
   healthy: boolean;
 }
 
+/** A variant's new (green) fleet while a deployment moves the variant's traffic to it. */
+export interface RouteShift<I extends RouteInstance = RouteInstance> {
+  instances: I[];
+  /** Share (0–1) of the variant's calls that go to `instances`; the rest go to the variant's own (blue) instances. */
+  share: number;
+  /** Error-diffusion accumulator (starts at 0). */
+  acc: number;
+}
+
 export interface RouteVariant<I extends RouteInstance = RouteInstance> {
   readonly name: string;
   weight: number;
   instances: I[];
   /** Smooth weighted round-robin state (starts at 0). */
   current: number;
+  /** Set while a deployment shifts this variant's traffic to a new fleet. */
+  shift?: RouteShift<I> | undefined;
 }
 
 export type RouteResult<I extends RouteInstance> =
@@ -36,7 +52,8 @@ export type RouteResult<I extends RouteInstance> =
   /** `no-variant`: TargetVariant names no variant; `no-traffic`: every weight is 0; `no-instance`: nothing healthy. */
   | { ok: false; reason: 'no-variant' | 'no-traffic' | 'no-instance' };
 
-const hasHealthy = (v: RouteVariant) => v.instances.some((i) => i.healthy);
+const anyHealthy = (list: RouteInstance[]) => list.some((i) => i.healthy);
+const hasHealthy = (v: RouteVariant) => anyHealthy(v.instances) || (v.shift !== undefined && anyHealthy(v.shift.instances));
 
 /**
  * Smooth weighted round-robin over the variants that can take traffic (weight > 0 and at
@@ -69,7 +86,25 @@ export function chooseInstance<I extends RouteInstance>(instances: I[], rotation
   return best;
 }
 
-/** One routing decision: TargetVariant if given, else the weighted choice; then the instance. */
+/**
+ * Which of a variant's fleets answers the next call: the preferred one first, the other as
+ * the fallback. Without a deployment in progress that is just the variant's instances.
+ * Every call adds `share` to the accumulator and each full 1 sends one call to green, so
+ * 25 % is exactly every fourth call.
+ */
+export function chooseFleet<I extends RouteInstance>(v: RouteVariant<I>): [I[], I[]] {
+  const s = v.shift;
+  if (!s) return [v.instances, []];
+  s.acc += Math.min(1, Math.max(0, s.share));
+  // The epsilon absorbs float drift (ten steps of 0.1 must make exactly one call).
+  if (s.acc >= 1 - 1e-9) {
+    s.acc -= 1;
+    return [s.instances, v.instances];
+  }
+  return [v.instances, s.instances];
+}
+
+/** One routing decision: TargetVariant if given, else the weighted choice; then the fleet (during a deployment) and the instance. */
 export function route<I extends RouteInstance>(
   variants: RouteVariant<I>[],
   opts: { targetVariant?: string; rotation?: number; exclude?: ReadonlySet<string> } = {},
@@ -83,7 +118,16 @@ export function route<I extends RouteInstance>(
     variant = chooseVariant(variants);
     if (!variant) return { ok: false, reason: 'no-instance' };
   }
-  const pool = opts.exclude?.size ? variant.instances.filter((i) => !opts.exclude!.has(i.id)) : variant.instances;
-  const instance = chooseInstance(pool, opts.rotation);
+  // The hot path (no deployment in progress) does no more work than before.
+  let instance: I | undefined;
+  if (!variant.shift) instance = pickFrom(variant.instances, opts.exclude, opts.rotation);
+  else {
+    const [first, second] = chooseFleet(variant);
+    instance = pickFrom(first, opts.exclude, opts.rotation) ?? pickFrom(second, opts.exclude, opts.rotation);
+  }
   return instance ? { ok: true, variant, instance } : { ok: false, reason: 'no-instance' };
+}
+
+function pickFrom<I extends RouteInstance>(fleet: I[], exclude: ReadonlySet<string> | undefined, rotation: number | undefined): I | undefined {
+  return chooseInstance(exclude?.size ? fleet.filter((i) => !exclude.has(i.id)) : fleet, rotation);
 }
