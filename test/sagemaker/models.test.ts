@@ -71,6 +71,30 @@ describe('models', () => {
     assert.deepEqual(rest, { ...input, ModelArn: modelArn('pipeline') });
   });
 
+  it('several Containers: Direct needs a ContainerHostname on each; hostnames are all-or-none and distinct; refused models are not created', async () => {
+    const create = (ModelName: string, Containers: Array<{ Image: string; ContainerHostname?: string }>, Mode?: 'Serial' | 'Direct') =>
+      t.sagemaker.send(new CreateModelCommand({ ModelName, ExecutionRoleArn: role, Containers, ...(Mode ? { InferenceExecutionConfig: { Mode } } : {}) }));
+    await refused(
+      create('direct-unnamed', [{ Image: 'a:1', ContainerHostname: 'a' }, { Image: 'b:1' }], 'Direct'),
+      'ValidationException',
+      'ContainerHostname must be specified for every container of a model whose InferenceExecutionConfig Mode is Direct.',
+    );
+    await refused(
+      create('serial-half-named', [{ Image: 'a:1', ContainerHostname: 'a' }, { Image: 'b:1' }]),
+      'ValidationException',
+      'If ContainerHostname is specified for any container of an inference pipeline, it must be specified for every container.',
+    );
+    await refused(
+      create('serial-same-names', [{ Image: 'a:1', ContainerHostname: 'a' }, { Image: 'b:1', ContainerHostname: 'a' }], 'Serial'),
+      'ValidationException',
+      'ContainerHostname a is used by more than one container; each container needs its own.',
+    );
+    for (const name of ['direct-unnamed', 'serial-half-named', 'serial-same-names']) await assertAbsent(name);
+    // A pipeline may leave every hostname out (AWS names them by position), and one container needs none.
+    await create('serial-unnamed', [{ Image: 'a:1' }, { Image: 'b:1' }]);
+    await create('direct-one', [{ Image: 'a:1' }], 'Direct');
+  });
+
   it('DescribeModel of a missing model is a ValidationException naming its ARN', async () => {
     await refused(
       t.sagemaker.send(new DescribeModelCommand({ ModelName: 'missing' })),

@@ -3,6 +3,7 @@ import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
 import { arn, checkTags, modelled, pick } from './common.js';
 import { resolvePackageContainer } from '../../domain/registry/deploy.js';
+import { checkContainerHostnames } from '../../domain/endpoints/containers.js';
 
 export interface ContainerDefinition {
   ContainerHostname?: string;
@@ -52,6 +53,8 @@ export async function CreateModel(ctx: OpContext, raw: Input) {
     throw validation('Only one of PrimaryContainer or Containers can be specified.');
   }
   checkTags(input.Tags);
+  // Several containers: an inference pipeline (Serial) or direct invocation (Direct), named by ContainerHostname.
+  checkContainerHostnames(input.Containers, input.InferenceExecutionConfig?.Mode);
   // A container may name a model package instead of an image: it runs the package's image
   // and model data (deploying from the model registry).
   if (input.PrimaryContainer) input.PrimaryContainer = await resolvePackageContainer(ctx.store, ctx, input.PrimaryContainer);
