@@ -17,6 +17,9 @@
  * - Blue/green UpdateEndpoint (AWS's default deployment): the new fleet starts beside the
  *   old one, traffic moves only when every new instance is healthy, then the old instances
  *   drain and stop. The old fleet keeps serving throughout, also when the update fails.
+ *   With a DeploymentConfig (deployment guardrails, see deployment.ts) traffic moves in
+ *   baked steps (canary, linear) or instances are replaced batch by batch (rolling), and a
+ *   new instance that crashes while baking, or the execution timeout, rolls back.
  * - Restart of Slipway: `start()` brings InService endpoints back (fresh instances from the
  *   stored deployment) and finishes Creating / Updating / Deleting.
  */
@@ -27,13 +30,24 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { ObjectStore } from '../../objects/object-store.js';
 import { prepareModelData } from '../../runtime/artifacts.js';
-import { HealthCheckError, type Backend, type RunSpec } from '../../runtime/backend.js';
+import { HealthCheckError, type Backend, type ExitStatus, type RunSpec } from '../../runtime/backend.js';
+import { readTail } from '../../runtime/process-backend.js';
 import type { ImageCatalog } from '../../runtime/image-catalog.js';
 import { Supervisor, type BackoffPolicy } from '../../runtime/restart.js';
 import type { Resource, Scope, Store } from '../../store/store.js';
 import { CaptureWriter } from './capture.js';
 import { ENDPOINT_KIND, type AsyncConfig, type EndpointRecord, type EndpointStatus, type VariantSpec } from './endpoint.js';
-import { route, type RouteInstance, type RouteVariant } from './router.js';
+import { route, type RouteInstance, type RouteShift, type RouteVariant } from './router.js';
+import {
+  deadlineOf,
+  instances as instanceCount,
+  trafficSteps,
+  updatePolicy,
+  type BlueGreenUpdatePolicy,
+  type DeploymentPhase,
+  type DeploymentProgress,
+  type RollingUpdatePolicy,
+} from './deployment.js';
 
 export interface EndpointDeps {
   config: Config;
@@ -54,6 +68,8 @@ const STABLE_AFTER_MS = 60_000;
 const DRAIN_LIMIT_MS = 10_000;
 /** Tries for a server that exits before its first healthy /ping (see startInstance). */
 const INITIAL_START_ATTEMPTS = 3;
+/** How often a baking period looks at the new fleet, the execution deadline and shutdown. */
+const BAKE_TICK_MS = 100;
 
 export class LiveInstance implements RouteInstance {
   outstanding = 0;
@@ -72,6 +88,8 @@ export class LiveInstance implements RouteInstance {
 
 export class LiveVariant implements RouteVariant<LiveInstance> {
   current = 0;
+  /** The new fleet of this variant while a guarded deployment moves its traffic (router.ts). */
+  shift: RouteShift<LiveInstance> | undefined = undefined;
   constructor(
     readonly name: string,
     public weight: number,
@@ -146,6 +164,16 @@ class FleetError extends Error {
 
 function unwrap(err: unknown): { cause: unknown; started: LiveInstance[] } {
   return err instanceof FleetError ? { cause: err.cause, started: err.started } : { cause: err, started: [] };
+}
+
+/** A guarded deployment must roll back; the message becomes FailureReason. */
+class DeploymentFailure extends Error {}
+
+/** Watches the new fleet of a guarded deployment: a crash or the execution deadline fails it. */
+interface FleetWatch {
+  add(list: LiveInstance[]): void;
+  /** Throws {@link DeploymentFailure} once a watched instance exited or the deadline passed. */
+  check(): Promise<void>;
 }
 
 export class EndpointController {
@@ -415,6 +443,7 @@ export class EndpointController {
         return this.create(scope, row);
       case 'InService':
       case 'RollingBack':
+      case 'UpdateRollbackFailed':
         if (!this.live.has(k)) return this.resume(scope, row);
         if (rec.EndpointStatus === 'RollingBack') await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService' }));
         return;
@@ -487,36 +516,232 @@ export class EndpointController {
     if (rec.EndpointStatus === 'RollingBack') await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'InService' }));
   }
 
-  /** UpdateEndpoint to another endpoint config: blue/green. */
+  /**
+   * UpdateEndpoint to another endpoint config, as its DeploymentConfig says: without an update
+   * policy blue/green all at once (no baking period); with BlueGreenUpdatePolicy traffic moves
+   * in baked steps; with RollingUpdatePolicy instances are replaced batch by batch.
+   *
+   * After a restart of Slipway, reconcile() has brought the old fleet back before this runs.
+   * A guarded deployment that had already moved all traffic and passed every baking period
+   * (it was in its termination wait) then finishes at once; any other starts again from its
+   * first step — every step is baked again, nothing is skipped — and its
+   * MaximumExecutionTimeoutInSeconds still counts from the UpdateEndpoint call, so a deployment
+   * that cannot finish in time rolls back. Either way the endpoint ends InService.
+   */
   private async deploy(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
     const rec = row.data;
-    const pending = rec.pending!;
+    const policy = updatePolicy(rec.DeploymentConfig);
     const ep = this.live.get(key(scope, rec.EndpointName))!;
+    const next = rec.pending!.variants;
+    const sameNames = ep.variants.length === next.length && ep.variants.every((v) => next.some((n) => n.VariantName === v.name));
+    // UpdateEndpoint refuses guarded deployments between different variant names; a record
+    // written otherwise (an older Slipway) still deploys, all at once.
+    if (policy && sameNames && rec.pending!.progress?.phase !== 'TerminationWait') {
+      if ('blueGreen' in policy) return this.deployBlueGreen(scope, row, ep, policy.blueGreen);
+      if (next.length === 1) return this.deployRolling(scope, row, ep, policy.rolling);
+    }
+    return this.deployAllAtOnce(scope, row, ep);
+  }
+
+  /** Blue/green in one step, once every new instance is healthy; the old fleet stops right after. */
+  private async deployAllAtOnce(scope: Scope, row: Resource<EndpointRecord>, ep: LiveEndpoint): Promise<void> {
+    const pending = row.data.pending!;
     let fleet: LiveVariant[];
     try {
-      fleet = await this.startFleet(scope, rec.EndpointName, pending.variants);
+      fleet = await this.startFleet(scope, row.data.EndpointName, pending.variants);
     } catch (err) {
       const { cause, started } = unwrap(err);
       if (this.stopping) return this.stopAll(started);
       // The old fleet never stopped serving; RollingBack is recorded, the new instances
       // stop, then InService with the reason (AWS keeps FailureReason on the InService
       // endpoint after a failed update).
-      const reason = failureReason(cause);
-      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'RollingBack', FailureReason: reason }));
-      await this.stopAll(started);
-      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'InService', pending: undefined }));
+      return this.rollBack(scope, row.name, failureReason(cause), () => this.stopAll(started));
+    }
+    await this.switchTo(scope, row.name, ep, pending, fleet);
+  }
+
+  /**
+   * BlueGreenUpdatePolicy: the whole new fleet starts beside the old one; then per traffic step
+   * each variant sends its share of calls to its new instances (router.ts `shift`) and the
+   * step bakes for WaitIntervalInSeconds; after the last step (all traffic on the new fleet)
+   * the old fleet keeps running without traffic for TerminationWaitInSeconds, then stops.
+   * A failure at any point sends all traffic back to the old fleet at once.
+   */
+  private async deployBlueGreen(scope: Scope, row: Resource<EndpointRecord>, ep: LiveEndpoint, policy: BlueGreenUpdatePolicy): Promise<void> {
+    const name = row.name;
+    const pending = row.data.pending!;
+    const routing = policy.TrafficRoutingConfiguration;
+    const report = (phase: DeploymentPhase, message: string, shares?: Record<string, number>) =>
+      this.reportProgress(scope, name, ep, routing.Type, phase, message, shares);
+    const total = pending.variants.reduce((n, v) => n + v.DesiredInstanceCount, 0);
+    await report('Creating', `Starting the new fleet (${total} instance${total === 1 ? '' : 's'}).`);
+    let green: LiveVariant[];
+    try {
+      green = await this.startFleet(scope, row.data.EndpointName, pending.variants);
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      if (this.stopping) return this.stopAll(started);
+      return this.rollBack(scope, name, failureReason(cause), () => this.stopAll(started));
+    }
+    for (const b of ep.variants) b.shift = { instances: green.find((g) => g.name === b.name)?.instances ?? [], share: 0, acc: 0 };
+    const watch = this.watchFleet(deadlineOf(pending.StartTime, policy), policy.MaximumExecutionTimeoutInSeconds);
+    watch.add(green.flatMap((v) => v.instances));
+    try {
+      await watch.check();
+      for (const step of trafficSteps(routing, pending.variants)) {
+        const label = step.label[0]!.toUpperCase() + step.label.slice(1);
+        await report('ActivatingTraffic', `${label}.`, step.shares);
+        for (const b of ep.variants) b.shift!.share = step.shares[b.name] ?? 1;
+        await report('Baking', `${label}; baking for ${step.bakeSeconds} s.`);
+        await this.bake(step.bakeSeconds * 1000, watch);
+      }
+      const wait = policy.TerminationWaitInSeconds ?? 0;
+      if (wait > 0) {
+        await report('TerminationWait', `All traffic on the new fleet; the old fleet stops in ${wait} s (TerminationWaitInSeconds).`);
+        await this.bake(wait * 1000, watch);
+      }
+    } catch (err) {
+      if (err instanceof Stopping || this.stopping) return; // stop() ends every process; a restart resumes
+      for (const b of ep.variants) if (b.shift) b.shift.share = 0;
+      return this.rollBack(scope, name, failureReason(err), async () => {
+        const list = ep.variants.flatMap((b) => b.shift?.instances ?? []);
+        for (const b of ep.variants) b.shift = undefined;
+        await this.retire(list);
+      });
+    }
+    await this.switchTo(scope, name, ep, pending, green);
+  }
+
+  /**
+   * RollingUpdatePolicy (one variant): MaximumBatchSize new instances start and join the
+   * variant's routing with their share of the traffic (new / all instances), bake for
+   * WaitIntervalInSeconds, then as many old instances drain and stop (all that remain once the
+   * new fleet is complete). A rollback sends traffic to the old instances still running, then
+   * starts the stopped ones again RollbackMaximumBatchSize at a time (default: all at once),
+   * each batch replacing as many new ones; if those cannot start the endpoint is
+   * UpdateRollbackFailed, serving with both kinds of instances.
+   */
+  private async deployRolling(scope: Scope, row: Resource<EndpointRecord>, ep: LiveEndpoint, policy: RollingUpdatePolicy): Promise<void> {
+    const name = row.name;
+    const rec = row.data;
+    const pending = rec.pending!;
+    const spec = pending.variants[0]!;
+    const bv = ep.variants[0]!;
+    const oldSpec = rec.variants.find((v) => v.VariantName === bv.name) ?? rec.variants[0]!;
+    const target = spec.DesiredInstanceCount;
+    const batch = instanceCount(policy.MaximumBatchSize, target);
+    const batches = Math.ceil(target / batch);
+    const oldCount = bv.instances.length;
+    const shift: RouteShift<LiveInstance> = { instances: [], share: 0, acc: 0 };
+    bv.shift = shift;
+    const reshare = () => {
+      const g = shift.instances.length;
+      const all = g + bv.instances.length;
+      shift.share = all ? g / all : 0;
+    };
+    const report = (phase: DeploymentPhase, message: string) => this.reportProgress(scope, name, ep, 'ROLLING', phase, message);
+    const watch = this.watchFleet(deadlineOf(pending.StartTime, policy), policy.MaximumExecutionTimeoutInSeconds);
+    // Every new process, also those of a batch that did not come up (a rollback stops them).
+    const launched: LiveInstance[] = [];
+    try {
+      for (let k = 1; shift.instances.length < target; k++) {
+        const n = Math.min(batch, target - shift.instances.length);
+        await report('Creating', `Batch ${k} of ${batches}: starting ${n} new instance${n === 1 ? '' : 's'}.`);
+        const started: LiveInstance[] = [];
+        const results = await Promise.allSettled(Array.from({ length: n }, () => this.startInstance(scope, rec.EndpointName, spec, started)));
+        launched.push(...started);
+        if (this.stopping) throw new Stopping();
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw new DeploymentFailure(failureReason(failed.reason));
+        await watch.check();
+        shift.instances = [...shift.instances, ...started];
+        reshare();
+        watch.add(started);
+        const share = `${Math.round(shift.share * 1000) / 10}%`;
+        await report('Baking', `Batch ${k} of ${batches}: ${shift.instances.length} new and ${bv.instances.length} old instances, ${share} of traffic on the new ones; baking for ${policy.WaitIntervalInSeconds} s.`);
+        await this.bake(policy.WaitIntervalInSeconds * 1000, watch);
+        // A batch of old instances leaves routing, then drains and stops.
+        const drop = shift.instances.length >= target ? bv.instances.length : Math.min(n, bv.instances.length);
+        const old = bv.instances.slice(0, drop);
+        bv.instances = bv.instances.slice(drop);
+        reshare();
+        await this.retire(old);
+      }
+    } catch (err) {
+      if (err instanceof Stopping || this.stopping) return;
+      return this.rollBackRolling(scope, name, bv, oldSpec, oldCount, launched, policy, failureReason(err));
+    }
+    bv.shift = undefined;
+    await this.switchTo(scope, name, ep, pending, [new LiveVariant(spec.VariantName, spec.DesiredWeight, shift.instances)]);
+  }
+
+  private async rollBackRolling(
+    scope: Scope,
+    name: string,
+    bv: LiveVariant,
+    oldSpec: VariantSpec,
+    oldCount: number,
+    launched: LiveInstance[],
+    policy: RollingUpdatePolicy,
+    reason: string,
+  ): Promise<void> {
+    const shift = bv.shift!;
+    // All traffic to the old instances still running (new ones answer only while none of those is healthy).
+    shift.share = 0;
+    await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'RollingBack', FailureReason: reason, pending: undefined }));
+    const batch = instanceCount(policy.RollbackMaximumBatchSize, oldCount);
+    // New instances leave in the order: not healthy first.
+    let remaining = [...launched.filter((i) => !i.healthy), ...launched.filter((i) => i.healthy)];
+    try {
+      while (bv.instances.length < oldCount) {
+        const n = Math.min(batch, oldCount - bv.instances.length);
+        const started: LiveInstance[] = [];
+        const results = await Promise.allSettled(Array.from({ length: n }, () => this.startInstance(scope, name, oldSpec, started)));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed || this.stopping) {
+          await this.stopAll(started);
+          throw failed ? failed.reason : new Stopping();
+        }
+        bv.instances = [...bv.instances, ...started];
+        const off = remaining.slice(0, n);
+        remaining = remaining.slice(n);
+        shift.instances = shift.instances.filter((i) => !off.includes(i));
+        await this.retire(off);
+      }
+    } catch (err) {
+      if (err instanceof Stopping || this.stopping) return;
+      // AWS: "Both the rolling deployment and auto-rollback failed. Your endpoint is in service
+      // with a mix of the old and new endpoint configurations."
+      bv.instances = [...bv.instances, ...shift.instances];
+      bv.shift = undefined;
+      const both = failureReason(`${reason} The rollback failed too: ${failureReason(err)}`);
+      await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'UpdateRollbackFailed', FailureReason: both }));
       return;
     }
-    // Traffic moves in one step, once every new instance is healthy.
+    bv.shift = undefined;
+    await this.retire(remaining);
+    await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService' }));
+  }
+
+  /** A failed update: RollingBack with the reason, `undo` stops the new instances, then InService on the old configuration (FailureReason stays, as AWS keeps it). */
+  private async rollBack(scope: Scope, name: string, reason: string, undo: () => Promise<void>): Promise<void> {
+    await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'RollingBack', FailureReason: reason, pending: undefined }));
+    await undo();
+    await this.record(scope, name, (r) => ({ ...r, EndpointStatus: 'InService', pending: undefined }));
+  }
+
+  /** All traffic to `fleet` at once, the new configuration recorded, then the old instances drain and stop. */
+  private async switchTo(scope: Scope, name: string, ep: LiveEndpoint, pending: NonNullable<EndpointRecord['pending']>, fleet: LiveVariant[]): Promise<void> {
     const old = ep.variants;
+    for (const v of old) v.shift = undefined;
     const oldCapture = ep.capture;
     // The new endpoint config has no shadow variant: its instances leave with the old fleet.
     const oldShadow = ep.shadow?.variant.instances ?? [];
     ep.shadow = undefined;
     ep.variants = fleet;
-    ep.capture = this.captureFor(rec.EndpointName, pending.DataCaptureConfig);
+    ep.capture = this.captureFor(ep.name, pending.DataCaptureConfig);
     ep.asyncConfig = pending.AsyncInferenceConfig;
-    await this.record(scope, row.name, (r) => ({
+    await this.record(scope, name, (r) => ({
       ...r,
       EndpointStatus: 'InService',
       FailureReason: undefined,
@@ -529,6 +754,95 @@ export class EndpointController {
     }));
     void oldCapture?.close();
     await this.retire([...old.flatMap((v) => v.instances), ...oldShadow]);
+  }
+
+  /** Records where a guarded deployment is (PendingDeploymentSummary in DescribeEndpoint), before acting on it. */
+  private async reportProgress(
+    scope: Scope,
+    name: string,
+    ep: LiveEndpoint,
+    strategy: DeploymentProgress['strategy'],
+    phase: DeploymentPhase,
+    message: string,
+    shares?: Record<string, number>,
+  ): Promise<void> {
+    const variants = Object.fromEntries(
+      ep.variants.map((v) => [v.name, { blue: v.instances.length, green: v.shift?.instances.length ?? 0, share: shares?.[v.name] ?? v.shift?.share ?? 0 }]),
+    );
+    const progress: DeploymentProgress = { strategy, phase, since: this.deps.clock.now() / 1000, message, variants };
+    await this.record(scope, name, (r) => (r.pending ? { ...r, pending: { ...r.pending, progress } } : r));
+  }
+
+  /** A baking period: `ms` on the injected clock, looking at the new fleet and the deadline every tick. */
+  private async bake(ms: number, watch: FleetWatch): Promise<void> {
+    const end = this.deps.clock.now() + ms;
+    for (;;) {
+      if (this.stopping) throw new Stopping();
+      await watch.check();
+      const left = end - this.deps.clock.now();
+      if (left <= 0) return;
+      await sleep(Math.min(BAKE_TICK_MS, left));
+    }
+  }
+
+  /**
+   * The crash and deadline guard of a guarded deployment. AWS rolls back when a CloudWatch
+   * alarm fires during a baking period; Slipway has no alarms, so an instance of the new fleet
+   * that exits (a crash the Supervisor restarts counts too) and the MaximumExecutionTimeout
+   * are what roll back.
+   */
+  private watchFleet(deadline: number | undefined, timeoutSeconds: number | undefined): FleetWatch {
+    const { backend } = this.deps.runtime;
+    const watched = new Map<LiveInstance, number>();
+    let crash: { inst: LiveInstance; status?: ExitStatus } | undefined;
+    return {
+      add: (list) => {
+        for (const inst of list) {
+          watched.set(inst, inst.supervisor.restartCount);
+          const h = inst.supervisor.handle;
+          if (h) backend.onExit(h, (status) => {
+            if (!status.stopRequested && !inst.retired) crash ??= { inst, status };
+          });
+        }
+      },
+      check: async () => {
+        if (!crash) {
+          for (const [inst, restarts] of watched) {
+            if (!inst.retired && inst.supervisor.restartCount > restarts) {
+              crash = { inst };
+              break;
+            }
+          }
+        }
+        if (crash) {
+          const { inst, status } = crash;
+          const how = !status ? 'crashed' : (status.error ?? (status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`));
+          const h = inst.supervisor.handle;
+          const tail = h ? (await readTail(backend.logs(h).path)).trim() : '';
+          throw new DeploymentFailure(
+            `Model server ${inst.id} of the new fleet (variant ${inst.variant}) ${how} during the deployment; all traffic went back to the old fleet.${tail ? `\n--- log tail ---\n${tail}` : ''}`,
+          );
+        }
+        if (deadline !== undefined && this.deps.clock.now() >= deadline) {
+          throw new DeploymentFailure(`The deployment did not finish within MaximumExecutionTimeoutInSeconds (${timeoutSeconds} s); all traffic went back to the old fleet.`);
+        }
+      },
+    };
+  }
+
+  /** During a deployment, the old (blue) and new (green) instances in routing; after it, all are blue. For operators and tests. */
+  describeFleets(scope: Scope, name: string) {
+    const ep = this.live.get(key(scope, name));
+    const { backend } = this.deps.runtime;
+    const info = (variant: string, i: LiveInstance) => {
+      const h = i.supervisor.handle;
+      const st = h ? backend.status(h) : undefined;
+      return { variant, id: i.id, healthy: i.healthy, pid: st && st.state === 'running' ? st.pid : undefined, restarts: i.supervisor.restartCount };
+    };
+    return {
+      blue: ep ? ep.variants.flatMap((v) => v.instances.map((i) => info(v.name, i))) : [],
+      green: ep ? ep.variants.flatMap((v) => (v.shift?.instances ?? []).map((i) => info(v.name, i))) : [],
+    };
   }
 
   /** UpdateEndpointWeightsAndCapacities: weights at once, instances started/stopped for real. */

@@ -9,10 +9,17 @@ import { validation } from '../../errors.js';
 import type { Scope, Store } from '../../store/store.js';
 import type { ContainerDefinition, ModelData } from '../../services/sagemaker/CreateModel.js';
 import type { DataCaptureConfig, EndpointConfigData } from '../../services/sagemaker/CreateEndpointConfig.js';
+import type { DeploymentProgress } from './deployment.js';
 
 export const ENDPOINT_KIND = 'endpoint';
 
-export type EndpointStatus = 'Creating' | 'Updating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed';
+/**
+ * `UpdateRollbackFailed` (AWS: "Both the rolling deployment and auto-rollback failed. Your
+ * endpoint is in service with a mix of the old and new endpoint configurations"): a rolling
+ * deployment's rollback could not start the old instances again; the endpoint serves with
+ * what runs and can be updated or deleted.
+ */
+export type EndpointStatus = 'Creating' | 'Updating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed' | 'UpdateRollbackFailed';
 
 export interface VariantSpec {
   VariantName: string;
@@ -53,7 +60,7 @@ export interface EndpointRecord extends Deployment {
   LastModifiedTime: number;
   DeploymentConfig?: unknown;
   /** The next deployment while Updating to another endpoint config (PendingDeploymentSummary). */
-  pending?: Deployment & { StartTime: number };
+  pending?: Deployment & { StartTime: number; /** Where a guarded deployment (DeploymentConfig) is. */ progress?: DeploymentProgress };
   /**
    * Shadow variants (DescribeEndpoint `ShadowProductionVariants`): added while an inference
    * experiment runs, by the experiment controller through EndpointController.attachShadow.

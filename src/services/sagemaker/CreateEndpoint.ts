@@ -3,11 +3,12 @@ import type { Tag } from '../../store/store.js';
 import type { OpContext } from '../context.js';
 import { arn, checkTags } from './common.js';
 import { ENDPOINT_KIND, resolveDeployment, type EndpointRecord } from '../../domain/endpoints/endpoint.js';
+import { checkDeploymentConfig, type DeploymentConfig } from '../../domain/endpoints/deployment.js';
 
 interface Input {
   EndpointName: string;
   EndpointConfigName: string;
-  DeploymentConfig?: unknown;
+  DeploymentConfig?: DeploymentConfig;
   Tags?: Tag[];
 }
 
@@ -17,9 +18,12 @@ interface Input {
  * resolved now (a missing one is refused with DescribeEndpointConfig's / DescribeModel's
  * "Could not find …"); an image that cannot run fails the endpoint later, with a
  * FailureReason, as in AWS where image problems surface while the endpoint is Creating.
+ * A `DeploymentConfig` applies to later updates (`RetainDeploymentConfig`) and is shown as
+ * `LastDeploymentConfig`; its shape is checked now, its sizes against the fleet at the update.
  */
 export async function CreateEndpoint(ctx: OpContext, input: Input) {
   checkTags(input.Tags);
+  checkDeploymentConfig(input.DeploymentConfig);
   const EndpointArn = arn(ctx, 'endpoint', input.EndpointName);
   // Checked before the config: AWS names the duplicate even when the config is also wrong.
   if (await ctx.store.get(ctx, ENDPOINT_KIND, input.EndpointName)) {
