@@ -162,20 +162,37 @@ export class ContainerGroupBackend implements Backend {
     });
   }
 
-  /** Resolves once every container answers GET /ping; rejects with the first container that did not, named as AWS does. */
+  /**
+   * Resolves once every container answers GET /ping; rejects with the container that did not,
+   * named as AWS names it. When one container crashes the others are stopped and fail their
+   * checks too: the crashed container's own failure is the one reported.
+   */
   async waitHealthy(h: RunHandle, timeoutMs: number): Promise<void> {
     if (!(h instanceof GroupHandle)) return this.inner.waitHealthy(h, timeoutMs);
-    await Promise.all(
-      h.members.map((m) =>
-        this.inner.waitHealthy(m.handle, timeoutMs).catch((err: unknown) => {
-          if (!(err instanceof HealthCheckError)) throw err;
-          const suffix = err.logTail ? `\n--- log tail ---\n${err.logTail}` : '';
-          const base = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
-          // AWS: "The container-2 for production variant AllTraffic did not pass the ping health check."
-          throw new HealthCheckError(`The ${m.label} did not pass the ping health check: ${base}`, err.logTail, err.exit);
-        }),
-      ),
-    );
+    const label = (m: Member, err: unknown): unknown => {
+      if (!(err instanceof HealthCheckError)) return err;
+      const suffix = err.logTail ? `\n--- log tail ---\n${err.logTail}` : '';
+      const base = suffix && err.message.endsWith(suffix) ? err.message.slice(0, -suffix.length) : err.message;
+      // AWS: "The container-2 for production variant AllTraffic did not pass the ping health check."
+      return new HealthCheckError(`The ${m.label} did not pass the ping health check: ${base}`, err.logTail, err.exit);
+    };
+    await new Promise<void>((resolve, reject) => {
+      let pending = h.members.length;
+      let collateral: unknown;
+      for (const m of h.members) {
+        this.inner.waitHealthy(m.handle, timeoutMs).then(
+          () => {
+            if (--pending === 0) (collateral === undefined ? resolve() : reject(collateral));
+          },
+          (err: unknown) => {
+            // Stopped because another container crashed: that container's failure explains it.
+            if (h.culprit && h.culprit.member !== m) collateral ??= label(m, err);
+            else reject(label(m, err));
+            if (--pending === 0) reject(collateral);
+          },
+        );
+      }
+    });
   }
 
   onExit(h: RunHandle, listener: (status: ExitStatus) => void): void {
