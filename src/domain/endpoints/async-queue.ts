@@ -36,6 +36,7 @@ import type { ObjectStore } from '../../objects/object-store.js';
 import type { QueueEntry, Scope, Store } from '../../store/store.js';
 import type { EndpointController, LiveEndpoint, LiveVariant } from './controller.js';
 import { ENDPOINT_KIND } from './endpoint.js';
+import { ContainerTargetError } from './containers.js';
 
 /**
  * MaxConcurrentInvocationsPerInstance when the endpoint config leaves it out. AWS only says
@@ -400,6 +401,9 @@ export class AsyncInvocations {
   /** Not the request's fault: the endpoint was not serving (or the instance went away) when it ran. */
   private retryable(e: Entry, err: unknown): boolean {
     if (!(err instanceof AwsError)) return false;
+    // A call the endpoint's model refuses whatever its state (no TargetContainerHostname for
+    // direct invocation, after an update to such a model): retrying cannot help.
+    if (err instanceof ContainerTargetError) return false;
     // Nothing healthy right now, or the endpoint / variant is out of routing (being restarted or replaced).
     if (err.code === 'ServiceUnavailable' || err.code === 'ValidationError') return true;
     // The model server dropped the connection (crashed): the request goes to the next instance

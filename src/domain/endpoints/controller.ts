@@ -13,7 +13,9 @@
  *   data unpacked into its `model/`, `SLIPWAY_VARIANT_NAME` / `SLIPWAY_INSTANCE_ID` and the
  *   container `Environment` in its environment. Ready when GET /ping answers 200 within
  *   `hostingStartupTimeoutMs`; a crash takes the instance out of routing and a Supervisor
- *   restarts it with backoff.
+ *   restarts it with backoff. A multi-container model runs one process per container in each
+ *   instance (containers.ts, runtime/container-group.ts): ready when all answer, restarted
+ *   as a whole when one crashes.
  * - Blue/green UpdateEndpoint (AWS's default deployment): the new fleet starts beside the
  *   old one, traffic moves only when every new instance is healthy, then the old instances
  *   drain and stop. The old fleet keeps serving throughout, also when the update fails.
@@ -29,11 +31,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { ObjectStore } from '../../objects/object-store.js';
-import { prepareModelData } from '../../runtime/artifacts.js';
 import { HealthCheckError, type Backend, type ExitStatus, type RunSpec } from '../../runtime/backend.js';
 import { readTail } from '../../runtime/process-backend.js';
 import type { ImageCatalog } from '../../runtime/image-catalog.js';
 import { Supervisor, type BackoffPolicy } from '../../runtime/restart.js';
+import { ContainerGroupBackend } from '../../runtime/container-group.js';
+import { instanceContainers, instanceSpec, type InstanceContainers } from './containers.js';
 import type { Resource, Scope, Store } from '../../store/store.js';
 import { CaptureWriter } from './capture.js';
 import { ENDPOINT_KIND, type AsyncConfig, type EndpointRecord, type EndpointStatus, type VariantSpec } from './endpoint.js';
@@ -79,6 +82,8 @@ export class LiveInstance implements RouteInstance {
   /** Settles once the current process answered GET /ping (or failed to). */
   ready: Promise<void> = Promise.resolve();
   retired = false;
+  /** A multi-container model (containers.ts): its containers' names, addresses and mode; undefined for one container. */
+  containers: InstanceContainers | undefined;
   constructor(
     readonly id: string,
     readonly variant: string,
@@ -184,7 +189,14 @@ export class EndpointController {
   private stopping = false;
   private readonly deleteHooks: Array<(scope: Scope, name: string) => Promise<void>> = [];
 
-  constructor(private readonly deps: EndpointDeps) {}
+  private readonly deps: EndpointDeps;
+  /** Runs all containers of a multi-container model as one instance; single containers pass straight through. */
+  private readonly groups: ContainerGroupBackend;
+
+  constructor(deps: EndpointDeps) {
+    this.groups = new ContainerGroupBackend(deps.runtime.backend, deps.config.timing.hostingStopGraceMs);
+    this.deps = { ...deps, runtime: { ...deps.runtime, backend: this.groups } };
+  }
 
   /** Runs `hook` while an endpoint is deleted, once it has left routing (async inference drops its queue there). */
   onDelete(hook: (scope: Scope, name: string) => Promise<void>): void {
@@ -308,6 +320,8 @@ export class EndpointController {
           pid: st && st.state === 'running' ? st.pid : undefined,
           logFile: h ? backend.logs(h).path : undefined,
           restarts: i.supervisor.restartCount,
+          /** Each container's process of a multi-container model (name = ContainerHostname). */
+          containers: h ? this.groups.members(h) : undefined,
         };
       }),
     );
@@ -967,18 +981,12 @@ export class EndpointController {
     const { backend, catalog } = this.deps.runtime;
     const id = `i-${randomBytes(6).toString('hex')}`;
     const baseDir = join(this.endpointDir(scope, endpointName), v.VariantName, id);
-    // An unknown image fails here, with the catalog's message saying how to map it.
-    const resolved = catalog.resolve(v.Image);
-    if (v.ModelDataUrl) await prepareModelData(this.deps.objects, v.ModelDataUrl, join(baseDir, 'model'));
+    // Every container of the model: an unknown image fails here (the catalog's message says
+    // how to map it), model data is unpacked; several containers run as one group.
+    const spec: RunSpec = await instanceSpec({ objects: this.deps.objects, catalog }, { id, baseDir, endpointName, variant: v });
     if (this.stopping) throw new Stopping();
-    const spec: RunSpec = {
-      id,
-      role: 'serve',
-      resolved,
-      baseDir,
-      env: { ...v.Environment, SLIPWAY_ENDPOINT_NAME: endpointName, SLIPWAY_VARIANT_NAME: v.VariantName },
-    };
     const inst = new LiveInstance(id, v.VariantName, baseDir);
+    inst.containers = instanceContainers(v);
     const timeout = this.deps.config.timing.hostingStartupTimeoutMs;
     const supervise = () =>
       new Supervisor(backend, spec, {
@@ -992,6 +1000,7 @@ export class EndpointController {
         onStart: (h) => {
           inst.ready = backend.waitHealthy(h, timeout).then(() => {
             inst.address = backend.address(h);
+            if (inst.containers) inst.containers.addresses = this.groups.addresses(h);
             if (!inst.retired) inst.healthy = true;
           });
           // Restarts report through logs; the first start is awaited below.

@@ -10,6 +10,7 @@ import type { Scope, Store } from '../../store/store.js';
 import type { ContainerDefinition, ModelData } from '../../services/sagemaker/CreateModel.js';
 import type { DataCaptureConfig, EndpointConfigData } from '../../services/sagemaker/CreateEndpointConfig.js';
 import type { DeploymentProgress } from './deployment.js';
+import { multiContainer, type ContainerSpec, type InferenceMode } from './containers.js';
 
 export const ENDPOINT_KIND = 'endpoint';
 
@@ -36,6 +37,13 @@ export interface VariantSpec {
   /** What the image catalog resolved the image to, and when (DeployedImages). */
   ResolvedImage?: string;
   ResolutionTime?: number;
+  /**
+   * A model with more than one container (containers.ts): all of them in order, every instance
+   * runs each one, and how calls go through them. Image, ModelDataUrl and Environment above are
+   * the first container's. Absent for a single container.
+   */
+  Containers?: ContainerSpec[];
+  InferenceMode?: InferenceMode;
 }
 
 export interface AsyncConfig {
@@ -68,7 +76,7 @@ export interface EndpointRecord extends Deployment {
   ShadowVariants?: VariantSpec[];
 }
 
-/** The image and model data of a model's (first) container; inference pipelines are not run. */
+/** The image and model data of a model's (first) container; the others, if any, come from multiContainer(). */
 function primary(model: ModelData): ContainerDefinition | undefined {
   return model.PrimaryContainer ?? model.Containers?.[0];
 }
@@ -101,6 +109,7 @@ export async function resolveDeployment(store: Store, scope: Scope, configName: 
       DesiredWeight: weight,
       CurrentInstanceCount: 0,
       DesiredInstanceCount: count,
+      ...multiContainer(model.data, model.arn),
     });
   }
   return {
@@ -114,9 +123,12 @@ export async function resolveDeployment(store: Store, scope: Scope, configName: 
 function variantSummary(v: VariantSpec, status: EndpointStatus, pending: boolean) {
   const out: Record<string, unknown> = {
     VariantName: v.VariantName,
-    DeployedImages: v.ResolvedImage
-      ? [{ SpecifiedImage: v.Image, ResolvedImage: v.ResolvedImage, ResolutionTime: v.ResolutionTime }]
-      : [{ SpecifiedImage: v.Image }],
+    // One entry per container of the model (Slipway runs the image it was given: resolved = specified).
+    DeployedImages: v.Containers
+      ? v.Containers.map((c) => (v.ResolvedImage ? { SpecifiedImage: c.Image, ResolvedImage: c.Image, ResolutionTime: v.ResolutionTime } : { SpecifiedImage: c.Image }))
+      : v.ResolvedImage
+        ? [{ SpecifiedImage: v.Image, ResolvedImage: v.ResolvedImage, ResolutionTime: v.ResolutionTime }]
+        : [{ SpecifiedImage: v.Image }],
     CurrentWeight: v.CurrentWeight,
     DesiredWeight: v.DesiredWeight,
     CurrentInstanceCount: v.CurrentInstanceCount,

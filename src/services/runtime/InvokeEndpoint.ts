@@ -21,6 +21,9 @@ interface Input {
  * CustomAttributes and InferenceId go to the container as SageMaker sends them; the answer
  * carries the model's Content-Type and CustomAttributes and `x-Amzn-Invoked-Production-Variant`.
  * The body limit (6 MB, BodyBlob max) is enforced by the shape validator as a ValidationError.
+ * A multi-container model's instance runs its pipeline (Serial), or the container that
+ * TargetContainerHostname names (Direct); capture and the shadow tap see the caller's request
+ * and the final answer (invoke.ts).
  */
 export async function InvokeEndpoint(ctx: OpContext, input: Input) {
   const headers = modelHeaders(input);
@@ -33,6 +36,7 @@ export async function InvokeEndpoint(ctx: OpContext, input: Input) {
       body,
       headers,
       targetVariant: input.TargetVariant,
+      targetContainer: input.TargetContainerHostname,
       timeoutMs: ctx.config.timing.invocationTimeoutMs,
     });
   } catch (err) {

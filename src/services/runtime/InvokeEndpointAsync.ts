@@ -35,7 +35,9 @@ const SERVING = new Set(['InService', 'Updating', 'RollingBack']);
  * request's turn comes and sends it through the same router and instances as
  * InvokeEndpoint. The input object is not read here: like AWS, a missing input is accepted
  * and reported at the failure location. Only endpoints whose config has an
- * AsyncInferenceConfig accept it; validation failures enqueue nothing.
+ * AsyncInferenceConfig accept it; validation failures enqueue nothing. A Serial
+ * multi-container model (an inference pipeline) runs its pipeline; one with direct invocation
+ * is refused, since this operation cannot name a target container.
  */
 export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
   const queue = ctx.controllers.asyncInvocations;
@@ -46,6 +48,13 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
     // Slipway's wording (AWS does not document its text): the endpoint config has no
     // AsyncInferenceConfig to say where results go.
     throw validationError(`Endpoint ${input.EndpointName} of account ${ctx.account} is not configured for asynchronous inference (its endpoint configuration has no AsyncInferenceConfig).`);
+  }
+  if (await directInvocation(ctx, input.EndpointName)) {
+    // Slipway's wording: InvokeEndpointAsync has no TargetContainerHostname, so a model that
+    // only runs the container a call names cannot be invoked through it.
+    throw validationError(
+      `Endpoint ${input.EndpointName} of account ${ctx.account} is configured for direct invocation of its containers; InvokeEndpointAsync cannot name a container (TargetContainerHostname).`,
+    );
   }
   try {
     parseObjectLocation(input.InputLocation);
@@ -94,4 +103,12 @@ async function servingAsyncConfig(ctx: OpContext, name: string): Promise<AsyncCo
   const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, name);
   if (!row || !SERVING.has(row.data.EndpointStatus)) return undefined;
   return row.data.AsyncInferenceConfig ?? null;
+}
+
+/** Whether the endpoint serves a multi-container model with direct invocation (live routing first, else the record). */
+async function directInvocation(ctx: OpContext, name: string): Promise<boolean> {
+  const live = ctx.controllers.endpoints?.endpoint(ctx, name);
+  if (live) return live.variants.some((v) => v.instances.some((i) => i.containers?.mode === 'Direct'));
+  const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, name);
+  return !!row?.data.variants.some((v) => v.InferenceMode === 'Direct');
 }

@@ -34,6 +34,10 @@ interface Input {
  * ModelInvocationTimeExceeded, anything else with `InternalStreamFailure`. The instance
  * counts as busy until the stream ends. Data capture and a running shadow test see the
  * whole answer (the parts concatenated) once the stream has ended.
+ *
+ * A multi-container model streams one container's answer: in a Serial pipeline every
+ * container but the last answers `/invocations` in full first and only the last one streams;
+ * with direct invocation the TargetContainerHostname streams.
  */
 export async function InvokeEndpointWithResponseStream(ctx: OpContext, input: Input) {
   const headers = modelHeaders(input);
@@ -44,8 +48,9 @@ export async function InvokeEndpointWithResponseStream(ctx: OpContext, input: In
   const failedCall = () => ({ variant: '', body, headers, inputContentType: input.ContentType, inferenceId: input.InferenceId, at, latencyMs: performance.now() - started, ok: false });
   let routed: Routed<ModelStream>;
   try {
-    routed = await routeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, input.TargetVariant, {
-      send: (address) => openModelStream(address, body, headers, timeoutMs),
+    const route = { request: { body, headers }, targetVariant: input.TargetVariant, targetContainer: input.TargetContainerHostname, timeoutMs };
+    routed = await routeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, route, {
+      send: (address, request) => openModelStream(address, request.body, request.headers, timeoutMs),
       status: (stream) => stream.status,
       errorText: (stream) => stream.text(),
     });

@@ -5,10 +5,16 @@
  * InvokeEndpoint, InvokeEndpointAsync (which runs the same path in the background) and
  * InvokeEndpointWithResponseStream (whose answer is streamed, so the instance stays
  * outstanding until the stream ends).
+ *
+ * Multi-container models (domain/endpoints/containers.ts) go through the containers of the
+ * chosen instance: a Serial pipeline sends the request to the first container and each answer
+ * (body and Content-Type) to the next; only the last container's answer is the invocation's
+ * (buffered, or streamed). Direct invocation sends it to the TargetContainerHostname only.
  */
 import { AwsError } from '../../errors.js';
 import type { Scope } from '../../store/store.js';
 import { EndpointController, type LiveEndpoint, type LiveInstance, type LiveVariant } from '../../domain/endpoints/controller.js';
+import { callSteps, type CallStep } from '../../domain/endpoints/containers.js';
 import { invokeModel, ModelTimeoutError, ModelUnreachableError, type ModelAnswer } from './model-client.js';
 
 /** A connection failure is retried on another instance this many times (a crashed instance's calls land elsewhere). */
@@ -18,18 +24,23 @@ const MAX_ATTEMPTS = 3;
 export const endpointNotFound = (name: string, account: string) =>
   new AwsError('ValidationError', `Endpoint ${name} of account ${account} not found.`, 400);
 
-/** ModelError (424) as AWS words it: the container's status and text, and where its logs are. */
-export function modelError(scope: Scope, endpoint: string, instanceId: string, variant: string, status: number, text: string): AwsError {
+/**
+ * ModelError (424) as AWS words it: the container's status and text, and where its logs are.
+ * A single container is `primary`; a container of a multi-container model is named by its
+ * hostname (AWS: the error "indicates which container failed"; its log stream is
+ * `<variant>/<instance>/<ContainerHostname>`).
+ */
+export function modelError(scope: Scope, endpoint: string, instanceId: string, variant: string, status: number, text: string, container?: string): AwsError {
   const kind = status >= 400 && status < 500 ? 'client' : 'server';
   const region = scope.region;
   return new AwsError(
     'ModelError',
-    `Received ${kind} error (${status}) from primary with message "${text}". See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=/aws/sagemaker/Endpoints/${endpoint} in account ${scope.account} for more information.`,
+    `Received ${kind} error (${status}) from ${container ?? 'primary'} with message "${text}". See https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logEventViewer:group=/aws/sagemaker/Endpoints/${endpoint} in account ${scope.account} for more information.`,
     424,
     {
       OriginalStatusCode: status,
       OriginalMessage: text,
-      LogStreamArn: `${EndpointController.logGroupArn(scope, endpoint)}:log-stream:${variant}/${instanceId}`,
+      LogStreamArn: `${EndpointController.logGroupArn(scope, endpoint)}:log-stream:${variant}/${instanceId}${container ? `/${container}` : ''}`,
     },
   );
 }
@@ -45,13 +56,29 @@ export function modelHeaders(input: { ContentType?: string; Accept?: string; Cus
   return headers;
 }
 
+/** What goes to a container: the caller's request, or in a pipeline the previous container's answer. */
+export interface ModelRequest {
+  body: Buffer;
+  /** Content-Type, Accept, custom attributes, inference id (as SageMaker passes them). */
+  headers: Record<string, string>;
+}
+
 /** How one kind of invocation talks to an instance (a buffered answer, or a stream). */
 export interface ModelCall<A> {
   /** Sends the request; rejects with ModelTimeoutError or ModelUnreachableError when there is no answer. */
-  send(address: string): Promise<A>;
+  send(address: string, request: ModelRequest): Promise<A>;
   status(answer: A): number;
   /** The text of a non-2xx answer, for ModelError's OriginalMessage. */
   errorText(answer: A): string | Promise<string>;
+}
+
+export interface Route {
+  request: ModelRequest;
+  targetVariant?: string;
+  /** TargetContainerHostname (multi-container endpoints with direct invocation only). */
+  targetContainer?: string;
+  /** Each container's time to answer (a pipeline's containers each get it, as on AWS). */
+  timeoutMs: number;
 }
 
 export interface Routed<A> {
@@ -69,10 +96,11 @@ export interface Routed<A> {
  * or variant → ValidationError, nothing healthy → ServiceUnavailable, no answer in time or a
  * non-2xx answer → ModelError. Unreachable instances leave routing and the call goes elsewhere.
  */
-export async function routeThrough<A>(ctl: EndpointController | undefined, scope: Scope, name: string, targetVariant: string | undefined, call: ModelCall<A>): Promise<Routed<A>> {
+export async function routeThrough<A>(ctl: EndpointController | undefined, scope: Scope, name: string, r: Route, call: ModelCall<A>): Promise<Routed<A>> {
   if (!ctl) throw endpointNotFound(name, scope.account);
+  const { targetVariant } = r;
   const tried = new Set<string>();
-  let lastUnreachable: { err: ModelUnreachableError; instance: string; variant: string } | undefined;
+  let lastUnreachable: { err: ModelUnreachableError; instance: string; variant: string; container: string | undefined } | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const a = ctl.acquire(scope, name, { targetVariant, exclude: tried });
     if (!a.ok) {
@@ -87,20 +115,49 @@ export async function routeThrough<A>(ctl: EndpointController | undefined, scope
       throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no healthy instance to serve the request right now. Try your call again.`, 503);
     }
     const { instance, variant } = a;
+    // Single container without a target: no plan, straight to the instance (the hot path).
+    let steps: CallStep[] | undefined;
+    if (instance.containers !== undefined || r.targetContainer !== undefined) {
+      try {
+        steps = callSteps(instance, r.targetContainer, name, scope.account);
+      } catch (err) {
+        a.release();
+        throw err;
+      }
+    }
+    let container: string | undefined;
     let answer: A;
     try {
-      answer = await call.send(instance.address!);
+      if (!steps) answer = await call.send(instance.address!, r.request);
+      else {
+        // An inference pipeline: every container but the last answers in full, and its answer
+        // (body and Content-Type) is the next container's request.
+        let request = r.request;
+        const last = steps.length - 1;
+        for (let i = 0; i < last; i++) {
+          container = steps[i]!.container;
+          const got = await invokeModel(steps[i]!.address, request.body, intermediateHeaders(request.headers), r.timeoutMs);
+          if (got.status < 200 || got.status > 299) {
+            a.release();
+            throw modelError(scope, name, instance.id, variant.name, got.status, got.body.toString('utf8'), container);
+          }
+          request = { body: got.body, headers: passOn(request.headers, got.headers['content-type']) };
+        }
+        container = steps[last]!.container;
+        answer = await call.send(steps[last]!.address, request);
+      }
     } catch (err) {
+      if (err instanceof AwsError) throw err;
       a.release();
       if (err instanceof ModelTimeoutError) {
         // AWS's text when a container misses the 60 s invocation deadline (status 0: no answer).
-        throw modelError(scope, name, instance.id, variant.name, 0, 'Your invocation timed out while waiting for a response from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.');
+        throw modelError(scope, name, instance.id, variant.name, 0, `Your invocation timed out while waiting for a response from container ${container ?? 'primary'}. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.`, container);
       }
       if (err instanceof ModelUnreachableError) {
         // The instance died or is restarting: out of routing until healthy, and the call goes elsewhere.
         ctl.reportUnreachable(instance);
         tried.add(instance.id);
-        lastUnreachable = { err, instance: instance.id, variant: variant.name };
+        lastUnreachable = { err, instance: instance.id, variant: variant.name, container };
         continue;
       }
       throw err;
@@ -113,12 +170,30 @@ export async function routeThrough<A>(ctl: EndpointController | undefined, scope
       } finally {
         a.release();
       }
-      throw modelError(scope, name, instance.id, variant.name, status, text);
+      throw modelError(scope, name, instance.id, variant.name, status, text, container);
     }
     return { endpoint: a.endpoint, variant, instance, answer, release: a.release };
   }
   const u = lastUnreachable!;
-  throw modelError(scope, name, u.instance, u.variant, 0, `The model server could not be reached: ${u.err.message}`);
+  throw modelError(scope, name, u.instance, u.variant, 0, `The model server could not be reached: ${u.err.message}`, u.container);
+}
+
+/**
+ * What an intermediate pipeline container receives: the request's headers without Accept. The
+ * caller's Accept is for the final answer (the last container); an intermediate container
+ * answers in its own type (SageMaker's containers take it from SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT
+ * in pipelines), and that type becomes the next container's Content-Type.
+ */
+function intermediateHeaders(headers: Record<string, string>): Record<string, string> {
+  if (headers.Accept === undefined) return headers;
+  const { Accept: _accept, ...rest } = headers;
+  return rest;
+}
+
+/** The next container's headers: the caller's, with Content-Type from the previous container's answer. */
+function passOn(headers: Record<string, string>, contentType: string | string[] | undefined): Record<string, string> {
+  const { 'Content-Type': _previous, ...rest } = headers;
+  return typeof contentType === 'string' ? { ...rest, 'Content-Type': contentType } : rest;
 }
 
 export interface Invocation {
@@ -126,6 +201,8 @@ export interface Invocation {
   /** Headers for the model (Content-Type, Accept, custom attributes, inference id). */
   headers: Record<string, string>;
   targetVariant?: string;
+  /** TargetContainerHostname. */
+  targetContainer?: string;
   timeoutMs: number;
 }
 
@@ -135,15 +212,16 @@ export interface Invoked {
   answer: ModelAnswer;
 }
 
-const buffered = (inv: Invocation): ModelCall<ModelAnswer> => ({
-  send: (address) => invokeModel(address, inv.body, inv.headers, inv.timeoutMs),
+const buffered = (timeoutMs: number): ModelCall<ModelAnswer> => ({
+  send: (address, request) => invokeModel(address, request.body, request.headers, timeoutMs),
   status: (answer) => answer.status,
   errorText: (answer) => answer.body.toString('utf8'),
 });
 
 /** `POST /invocations` with the whole answer collected (InvokeEndpoint, InvokeEndpointAsync). */
 export async function invokeThrough(ctl: EndpointController | undefined, scope: Scope, name: string, inv: Invocation): Promise<Invoked> {
-  const r = await routeThrough(ctl, scope, name, inv.targetVariant, buffered(inv));
+  const route: Route = { request: { body: inv.body, headers: inv.headers }, targetVariant: inv.targetVariant, targetContainer: inv.targetContainer, timeoutMs: inv.timeoutMs };
+  const r = await routeThrough(ctl, scope, name, route, buffered(inv.timeoutMs));
   r.release();
   return { endpoint: r.endpoint, variant: r.variant, answer: r.answer };
 }
