@@ -24,8 +24,8 @@ interface Input {
 
 const validationError = (m: string) => new AwsError('ValidationError', m, 400);
 
-/** Statuses in which an endpoint serves (the Runtime answers "not found" while Creating, Failed or Deleting). */
-const SERVING = new Set(['InService', 'Updating', 'RollingBack']);
+/** Statuses in which an endpoint serves (the Runtime answers "not found" while Creating, Failed or Deleting; UpdateRollbackFailed serves with its mixed fleet, as on AWS). */
+const SERVING = new Set(['InService', 'Updating', 'RollingBack', 'UpdateRollbackFailed']);
 
 /**
  * Asynchronous inference: the request is queued durably and answered with 202, its
