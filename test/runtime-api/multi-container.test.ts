@@ -17,19 +17,11 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
 import { installStageModel, STAGE_IMAGE } from '../helpers/stage-model.js';
+import { alive } from '../helpers/processes.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
 const LOG_GROUP = 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ProcessBackend } from '../../src/runtime/process-backend.js';
 import { ContainerGroupBackend, type GroupSpec } from '../../src/runtime/container-group.js';
 import { HealthCheckError, RuntimeStartError, type RunHandle } from '../../src/runtime/backend.js';
+import { alive } from '../helpers/processes.js';
 
 const inner = new ProcessBackend();
 const groups = new ContainerGroupBackend(inner, 2000);
@@ -49,15 +50,6 @@ async function start(spec: GroupSpec) {
   const h = await groups.start(spec);
   started.push(h);
   return h;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Live processes whose command line contains `marker`. */

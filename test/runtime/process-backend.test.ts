@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { ProcessBackend } from '../../src/runtime/process-backend.js';
 import { HealthCheckError, type RunHandle } from '../../src/runtime/backend.js';
 import { ImageCatalog } from '../../src/runtime/image-catalog.js';
+import { alive } from '../helpers/processes.js';
 
 const backend = new ProcessBackend();
 const started: RunHandle[] = [];
@@ -49,15 +50,6 @@ function post(address: string, body: Buffer, contentType: string) {
 }
 
 /** Alive = exists and is not a zombie (a zombie runs nothing; only its parent's wait() removes it). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {

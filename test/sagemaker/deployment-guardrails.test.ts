@@ -13,6 +13,7 @@ import {
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant, waitStatus } from '../helpers/hosting.js';
+import { alive } from '../helpers/processes.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 
@@ -34,15 +35,6 @@ createServer((req, res) => {
 const crashFile = process.env.CRASH_FILE;
 if (crashFile) setInterval(() => { if (existsSync(crashFile)) { console.error(tag + ': simulated crash'); process.exit(7); } }, 25);
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

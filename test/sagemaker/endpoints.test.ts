@@ -15,18 +15,10 @@ import {
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant, waitStatus } from '../helpers/hosting.js';
+import { alive } from '../helpers/processes.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const arnOf = (name: string) => `arn:aws:sagemaker:us-east-1:000000000000:endpoint/${name.toLowerCase()}`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
