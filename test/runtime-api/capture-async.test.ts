@@ -5,16 +5,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, pool, runtimeClient, variant } from '../helpers/hosting.js';
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+import { until } from '../helpers/wait.js';
 
 describe('Data capture and asynchronous inference', () => {
   let t: TestServer;

@@ -18,20 +18,11 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
 import { installStageModel, STAGE_IMAGE } from '../helpers/stage-model.js';
 import { alive } from '../helpers/processes.js';
+import { until } from '../helpers/wait.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
 const LOG_GROUP = 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/Endpoints';
-
-async function until<T>(what: string, get: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** A model.tar.gz holding `stage.txt` with `text`. */
 async function stageArchive(text: string): Promise<Buffer> {

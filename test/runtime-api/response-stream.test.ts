@@ -15,6 +15,7 @@ import { sign } from '../helpers/raw.js';
 import type { ProductionObservation } from '../../src/domain/endpoints/controller.js';
 import { region, startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
+import { until } from '../helpers/wait.js';
 
 /** A bring-your-own streaming server that answers with the headers SageMaker passed it, in two parts. */
 const HEADERS_MODEL = `
@@ -39,16 +40,6 @@ interface Streamed {
   at: number[];
   /** The error the SDK raised while iterating, if any. */
   error?: any;
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await get();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('InvokeEndpointWithResponseStream through real echo model servers', () => {
