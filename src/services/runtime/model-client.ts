@@ -5,7 +5,7 @@
  * the CPU of `node:http`'s client (the proxy is held to ≥ 50 % of calling the model directly;
  * see bench/invoke.ts).
  */
-import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 
 /**
@@ -19,9 +19,6 @@ function loadDispatcher(): Promise<Dispatcher> {
   loading ??= import('undici').then(({ Agent }) => (dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 4_000 })));
   return loading;
 }
-
-/** node:http agent for callers that need a Node stream (kept for streaming answers). */
-export const modelAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
 
 export interface ModelAnswer {
   status: number;

@@ -11,8 +11,11 @@
  * `ModelTimeoutError`. Failures after the headers can no longer be retried and end the
  * stream with `ModelStreamBrokenError` or `ModelStreamTimeoutError`.
  */
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { modelAgent, ModelTimeoutError, ModelUnreachableError } from './model-client.js';
+import { Agent, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { ModelTimeoutError, ModelUnreachableError } from './model-client.js';
+
+/** Pooled keep-alive connections for streamed answers (a Node stream per answer); LIFO keeps a few hot sockets busy. */
+const streamAgent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
 
 /** SageMaker's path for streaming invocations on the container. */
 export const STREAM_PATH = '/invocations-response-stream';
@@ -76,7 +79,7 @@ export function openModelStream(address: string, body: Buffer, headers: Record<s
       }
     }, timeoutMs);
     const req = request(
-      { host, port, method: 'POST', path: STREAM_PATH, agent: modelAgent, headers: { ...headers, 'Content-Length': String(body.length) } },
+      { host, port, method: 'POST', path: STREAM_PATH, agent: streamAgent, headers: { ...headers, 'Content-Length': String(body.length) } },
       (res) => {
         if (settled) {
           res.destroy();
