@@ -1,6 +1,6 @@
 import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SignatureV4, createScope, getCanonicalHeaders, getCanonicalQuery, getSigningKey } from '@smithy/signature-v4';
+import { SignatureV4, getCanonicalQuery, getSigningKey } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
@@ -18,7 +18,8 @@ export interface SigV4Claim {
   shortDate: string;
   region: string;
   service: string;
-  signedHeaders: string[];
+  /** As sent, split on ';' (shared between requests that send the same list: never mutate). */
+  signedHeaders: readonly string[];
   signature: string;
   /** X-Amz-Date as sent (basic ISO 8601, e.g. 20261126T131400Z). */
   amzDate: string;
@@ -77,7 +78,7 @@ export function parseClaim(req: RawRequest): SigV4Claim | undefined {
       shortDate: scope.shortDate,
       region: scope.region,
       service: scope.service,
-      signedHeaders: signedHeaders.split(';'),
+      signedHeaders: signedList(signedHeaders).sent,
       signature,
       amzDate,
     };
@@ -100,20 +101,71 @@ export function parseClaim(req: RawRequest): SigV4Claim | undefined {
   return {
     presigned: true,
     ...credentialScope(credential),
-    signedHeaders: signedHeaders.split(';'),
+    signedHeaders: signedList(signedHeaders).sent,
     signature,
     amzDate,
     expires,
   };
 }
 
-function credentialScope(credential: string) {
+interface CredentialScope {
+  accessKeyId: string;
+  shortDate: string;
+  region: string;
+  service: string;
+}
+
+/**
+ * Parsed Credential values: a client sends the same one on every request of a day. Bounded;
+ * starts over rather than grow with every key and day seen.
+ */
+const scopes = new Map<string, CredentialScope>();
+function credentialScope(credential: string): CredentialScope {
+  const known = scopes.get(credential);
+  if (known) return known;
   const parts = credential.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request') {
     throw incompleteSignature(`Credential should have exactly 5 slash-separated components: ${credential}`);
   }
-  const [accessKeyId, shortDate, region, service] = parts;
-  return { accessKeyId, shortDate, region, service };
+  const [accessKeyId, shortDate, region, service] = parts as [string, string, string, string];
+  const scope = { accessKeyId, shortDate, region, service };
+  if (scopes.size >= 256) scopes.clear();
+  scopes.set(credential, scope);
+  return scope;
+}
+
+/** A SignedHeaders value, split once: as sent, as a set, and as the canonical request lists it. */
+interface SignedList {
+  sent: readonly string[];
+  set: ReadonlySet<string>;
+  /**
+   * The names in the canonical request: sorted, each once, without `authorization` and `date`
+   * (the SDK's signer drops those before canonicalising, as it regenerates them).
+   */
+  canonical: readonly string[];
+  /** `canonical` joined with ';' (the canonical request's SignedHeaders line). */
+  joined: string;
+}
+
+/** SignedHeaders values seen: a client sends the same few lists over and over. Bounded like `scopes`. */
+const signedLists = new Map<string, SignedList>();
+const listsBySent = new WeakMap<readonly string[], SignedList>();
+function signedList(text: string): SignedList {
+  const known = signedLists.get(text);
+  if (known) return known;
+  const sent = Object.freeze(text.split(';'));
+  const set = new Set(sent);
+  const canonical = [...set].filter((n) => n !== 'authorization' && n !== 'date').sort();
+  const list = { sent, set, canonical, joined: canonical.join(';') };
+  if (signedLists.size >= 256) signedLists.clear();
+  signedLists.set(text, list);
+  listsBySent.set(sent, list);
+  return list;
+}
+
+/** The split list of a claim (parsed here, or built elsewhere, e.g. by tests or SigV2). */
+function signedListOf(claim: SigV4Claim): SignedList {
+  return listsBySent.get(claim.signedHeaders) ?? signedList(claim.signedHeaders.join(';'));
 }
 
 const signers = new Map<string, SignatureV4>();
@@ -176,15 +228,15 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
     throw invalidSignature(`Signature not yet current: ${claim.amzDate} is still later than ${basicIso(new Date(now + SKEW_MS))} (${basicIso(opts.now)} + 15 min.)`);
   }
 
-  const signed = new Set(claim.signedHeaders);
+  const list = signedListOf(claim);
   const headers: Record<string, string> = {};
-  for (const name of claim.signedHeaders) {
+  for (const name of list.sent) {
     const v = req.headers[name];
     if (v === undefined) throw invalidSignature();
     headers[name] = headerValue(v) ?? '';
   }
-  const unsignable = new Set<string>();
-  const query = parseQuery(req.rawQuery);
+  // Most requests have no query: nothing to parse (presigned ones always do).
+  const query = req.rawQuery === '' ? EMPTY_QUERY : parseQuery(req.rawQuery);
   let payloadHash = headerValue(req.headers['x-amz-content-sha256']);
   if (claim.presigned) {
     delete query['X-Amz-Signature'];
@@ -201,13 +253,12 @@ export async function verify(req: RawRequest, claim: SigV4Claim | undefined, opt
     if (sha256Hex(opts.body) !== payloadHash) throw invalidSignature();
   }
   headers['x-amz-content-sha256'] ??= payloadHash;
-  if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
-  if (claim.presigned || !signed.has('x-amz-date')) unsignable.add('x-amz-date');
 
-  const input: SignatureInput = { method: req.method, path: req.rawPath, query, headers, claim, secret, signingDate, signed, unsignable };
+  const input: SignatureInput = { method: req.method, path: req.rawPath, query, headers, claim, secret, signingDate };
   // The synchronous fast path answers unless the signing key is not cached yet or the
   // canonical path is not reachable; no promise per request otherwise.
   const expected = fastSignature(input) ?? (await recomputeSignature(input));
+  if (claim.signature.length !== expected.length) throw invalidSignature();
   const a = Buffer.from(expected);
   const b = Buffer.from(claim.signature);
   if (a.length !== b.length || !timingSafeEqual(a, b)) throw invalidSignature();
@@ -219,33 +270,40 @@ export interface SignatureInput {
   method: string;
   /** Raw path as received. */
   path: string;
+  /** Parsed query, without X-Amz-Signature (presigned). */
   query: Record<string, string | string[]>;
-  /** The signed headers by (lower-case) name, plus x-amz-content-sha256. */
+  /** The signed headers by (lower-case) name, plus x-amz-content-sha256 (the payload hash). */
   headers: Record<string, string>;
   claim: SigV4Claim;
   secret: string;
   signingDate: Date;
-  signed: Set<string>;
-  unsignable: Set<string>;
 }
 
+/** The query of most requests; never written to (only presigned requests delete from theirs). */
+const EMPTY_QUERY: Record<string, string | string[]> = Object.freeze({}) as Record<string, string | string[]>;
+
 /**
- * The signature the request should carry. The default path builds the canonical request
- * with the AWS SDK's own pieces (`getCanonicalHeaders`, `getCanonicalQuery`, `createScope`,
- * `getSigningKey`, the signer's canonical path) and hashes with node:crypto synchronously,
- * the signing key cached per (key, date, region, service): the SDK's `sign()` is async and
- * clones the request, which cost a quarter of a DescribeEndpointConfig request's CPU.
+ * The signature the request should carry. The default path builds the canonical request as
+ * the AWS SDK does (stringToSignOf; the SDK's own `getCanonicalQuery`, `getSigningKey` and
+ * canonical path) and hashes with node:crypto synchronously, the signing key cached per
+ * (key, date, region, service): the SDK's `sign()` is async and clones the request, which
+ * cost a quarter of a DescribeEndpointConfig request's CPU.
  * `{ sdkSign: true }` runs `SignatureV4.sign()` itself; bench/sigv4-check.ts compares the
  * two over generated requests.
  */
 export async function recomputeSignature(x: SignatureInput, opts: { sdkSign?: boolean } = {}): Promise<string> {
   const { claim } = x;
   const signer = signerFor(claim.accessKeyId, x.secret, claim.region, claim.service);
-  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signer, claim.service, x.path);
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(x, x.path);
   if (opts.sdkSign || canonicalPath === undefined) {
+    // The generated headers are signed only when the client listed them.
+    const signed = new Set(claim.signedHeaders);
+    const unsignable = new Set<string>();
+    if (!signed.has('x-amz-content-sha256')) unsignable.add('x-amz-content-sha256');
+    if (claim.presigned || !signed.has('x-amz-date')) unsignable.add('x-amz-date');
     const out = await signer.sign(
-      { method: x.method, protocol: 'http:', hostname: x.headers.host ?? '', path: x.path, query: x.query, headers: x.headers },
-      { signingDate: x.signingDate, signableHeaders: x.signed, unsignableHeaders: x.unsignable },
+      { method: x.method, protocol: 'http:', hostname: x.headers.host ?? '', path: x.path, query: { ...x.query }, headers: { ...x.headers } },
+      { signingDate: x.signingDate, signableHeaders: signed, unsignableHeaders: unsignable },
     );
     return /Signature=([0-9a-f]{64})$/.exec(String(out.headers.authorization))?.[1] ?? '';
   }
@@ -264,32 +322,31 @@ function fastSignature(x: SignatureInput): string | undefined {
   const shortDate = formatLongDate(x.signingDate).slice(0, 8);
   const key = signingKeys.get(`${claim.accessKeyId}\0${x.secret}\0${shortDate}\0${claim.region}\0${claim.service}`);
   if (key === undefined) return undefined;
-  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(signerFor(claim.accessKeyId, x.secret, claim.region, claim.service), claim.service, x.path);
+  const canonicalPath = x.path === '/' ? '/' : canonicalPathOf(x, x.path);
   if (canonicalPath === undefined) return undefined;
   return createHmac('sha256', key).update(stringToSignOf(x, canonicalPath)).digest('hex');
 }
 
+/**
+ * The string to sign, built as SignatureV4.signRequest builds it: the canonical headers are
+ * the client's SignedHeaders (sorted, each once; `authorization` and `date` dropped, as the
+ * SDK regenerates them), values trimmed with inner whitespace runs folded to one space (the
+ * SDK's getCanonicalHeaders); x-amz-date re-formatted from the signing date; the payload hash
+ * from x-amz-content-sha256. bench/sigv4-check.ts and test/wire/sigv4-differential.test.ts
+ * hold this to `SignatureV4.sign()` over generated requests.
+ */
 function stringToSignOf(x: SignatureInput, canonicalPath: string): string {
   const { claim } = x;
-  // What SignatureV4.signRequest does, step by step: drop the generated headers
-  // (authorization, x-amz-date, date), set x-amz-date from the signing date, take the
-  // payload hash from x-amz-content-sha256 (always present here), canonicalise.
   const longDate = formatLongDate(x.signingDate);
-  const shortDate = longDate.slice(0, 8);
-  const headers: Record<string, string> = {};
-  for (const name in x.headers) {
-    if (name !== 'authorization' && name !== 'x-amz-date' && name !== 'date') headers[name] = x.headers[name];
-  }
-  headers['x-amz-date'] = longDate;
-  const payloadHash = headers['x-amz-content-sha256'];
-  const canonicalHeaders = getCanonicalHeaders({ headers } as unknown as Parameters<typeof getCanonicalHeaders>[0], x.unsignable, x.signed);
-  const names = Object.keys(canonicalHeaders).sort();
+  const list = signedListOf(claim);
   let lines = '';
-  for (const n of names) lines += `${n}:${canonicalHeaders[n]}\n`;
-  const query = getCanonicalQuery({ query: x.query } as unknown as Parameters<typeof getCanonicalQuery>[0]);
-  const canonicalRequest = `${x.method}\n${canonicalPath}\n${query}\n${lines}\n${names.join(';')}\n${payloadHash}`;
-  const scope = createScope(shortDate, claim.region, claim.service);
-  return `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+  for (const name of list.canonical) {
+    const value = name === 'x-amz-date' ? longDate : x.headers[name]!;
+    lines += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
+  }
+  const query = x.query === EMPTY_QUERY ? '' : getCanonicalQuery({ query: x.query } as unknown as Parameters<typeof getCanonicalQuery>[0]);
+  const canonicalRequest = `${x.method}\n${canonicalPath}\n${query}\n${lines}\n${list.joined}\n${x.headers['x-amz-content-sha256']}`;
+  return `AWS4-HMAC-SHA256\n${longDate}\n${longDate.slice(0, 8)}/${claim.region}/${claim.service}/aws4_request\n${sha256Hex(canonicalRequest)}`;
 }
 
 /** One-shot `crypto.hash` (Node ≥ 20.12) skips a Hash object per call; older Node falls back. */
@@ -325,10 +382,12 @@ async function cacheSigningKey(accessKeyId: string, secretAccessKey: string, sho
  * endpoint's `/invocations`) over and over, and escaping each segment twice is not free.
  */
 const canonicalPaths = new Map<string, string>();
-function canonicalPathOf(signer: SignatureV4, service: string, path: string): string | undefined {
-  const k = service === 's3' ? `s3\0${path}` : path;
+function canonicalPathOf(x: SignatureInput, path: string): string | undefined {
+  const { claim } = x;
+  const k = claim.service === 's3' ? `s3\0${path}` : path;
   const known = canonicalPaths.get(k);
   if (known !== undefined) return known;
+  const signer = signerFor(claim.accessKeyId, x.secret, claim.region, claim.service);
   const fn = (signer as unknown as { getCanonicalPath?: (r: { path: string }) => string }).getCanonicalPath;
   if (typeof fn !== 'function') return undefined;
   const canonical = fn.call(signer, { path });
