@@ -14,6 +14,7 @@ import {
   type RunSpec,
   type RunStatus,
 } from './backend.js';
+import { atMost } from '../wait.js';
 
 /** The loopback address every local model server binds to: nothing is exposed beyond the host. */
 export const LOOPBACK = '127.0.0.1';
@@ -197,7 +198,8 @@ export class ProcessBackend implements Backend {
     clearTimeout(timer);
     if (first === 'grace') {
       signalGroup(pid, 'SIGKILL');
-      const killed = await Promise.race([handle.exited, sleep(KILL_WAIT_MS).then(() => undefined)]);
+      let killed = false;
+      await atMost(handle.exited.then(() => (killed = true)), KILL_WAIT_MS);
       if (!killed) throw new Error(`instance ${handle.id}: pid ${pid} survived SIGKILL for ${KILL_WAIT_MS} ms`);
     }
     return handle.exited;

@@ -100,9 +100,12 @@ export class Supervisor {
         return this.resolveDone();
       }
       const delay = backoffDelay(attempt, this.opts.policy);
-      const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-      // A stop during the wait must not leave a fresh instance behind: wake early and bail.
+      let timer: NodeJS.Timeout | undefined;
+      const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => (timer = setTimeout(r, ms))));
+      // A stop during the wait must not leave a fresh instance behind: wake early and bail
+      // (and clear the backoff timer, which would otherwise hold a stopped server's process open).
       await Promise.race([sleep(delay), new Promise<void>((r) => (this.wake = r))]);
+      clearTimeout(timer);
       if (this.stopped) return this.resolveDone();
       this.restarts = attempt + 1;
       try {

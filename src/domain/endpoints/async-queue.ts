@@ -37,6 +37,7 @@ import type { QueueEntry, Scope, Store } from '../../store/store.js';
 import type { EndpointController, LiveEndpoint, LiveVariant } from './controller.js';
 import { ENDPOINT_KIND } from './endpoint.js';
 import { ContainerTargetError } from './containers.js';
+import { atMost } from '../../wait.js';
 
 /**
  * MaxConcurrentInvocationsPerInstance when the endpoint config leaves it out. AWS only says
@@ -169,7 +170,6 @@ class EndpointQueue {
 }
 
 const queueKey = (s: Scope, name: string) => `${s.account}/${s.region}/${name.toLowerCase()}`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Why a request did not produce an output. */
 class Failure extends Error {
@@ -251,7 +251,7 @@ export class AsyncInvocations {
     this.stopping = true;
     for (const q of this.queues.values()) clearTimeout(q.timer);
     const grace = this.deps.config.timing.hostingStopGraceMs;
-    await Promise.race([Promise.allSettled([...this.background]), sleep(grace)]);
+    await atMost(Promise.allSettled([...this.background]), grace);
     this.abandoned = true;
   }
 

@@ -51,6 +51,7 @@ import {
   type DeploymentProgress,
   type RollingUpdatePolicy,
 } from './deployment.js';
+import { atMost } from '../../wait.js';
 
 export interface EndpointDeps {
   config: Config;
@@ -221,7 +222,7 @@ export class EndpointController {
     await Promise.all([...this.instances].map((i) => this.stopInstance(i, grace)));
     await Promise.allSettled([...this.chains.values()]);
     await Promise.allSettled([...this.live.values()].map((e) => e.capture?.close()));
-    await Promise.race([Promise.allSettled([...this.background]), sleep(5000)]);
+    await atMost(Promise.allSettled([...this.background]), 5000);
     this.live.clear();
   }
 

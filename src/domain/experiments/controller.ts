@@ -36,6 +36,7 @@ import { ENDPOINT_KIND, type EndpointRecord, type VariantSpec } from '../endpoin
 import { chooseInstance } from '../endpoints/router.js';
 import { ExperimentMetrics, type Metrics } from './metrics.js';
 import { EXPERIMENT_KIND, shadowOf, type ExperimentRecord, type ModelVariantConfig, type StopPlan, type VariantStatus } from './experiment.js';
+import { atMost } from '../../wait.js';
 
 /** What the controller needs from the services (a structural subset of Services). */
 export interface ExperimentDeps {
@@ -65,7 +66,6 @@ export interface ExperimentOptions {
 }
 
 const key = (s: Scope, name: string) => `${s.account}/${s.region}/${name.toLowerCase()}`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 class Stopping extends Error {}
 
@@ -112,8 +112,8 @@ export class ExperimentController {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await Promise.race([Promise.allSettled([...this.chains.values()]), sleep(10_000)]);
-    await Promise.race([Promise.allSettled([...this.background]), sleep(5000)]);
+    await atMost(Promise.allSettled([...this.chains.values()]), 10_000);
+    await atMost(Promise.allSettled([...this.background]), 5000);
     await Promise.allSettled([...this.live.values()].map((l) => l.capture?.close()));
     this.live.clear();
   }
