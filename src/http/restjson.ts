@@ -27,11 +27,15 @@ export interface RestJsonService {
   operations: Record<string, Operation>;
 }
 
-/** An operation's answer when it needs headers or a non-JSON body (InvokeEndpoint). */
+/**
+ * An operation's answer when it needs headers or a non-JSON body (InvokeEndpoint). `headers`
+ * is the operation's own, fresh object: the protocol adds Content-Length and x-amzn-RequestId
+ * to it and hands it to node:http as is.
+ */
 export class RawResponse {
   constructor(
     readonly status: number,
-    readonly headers: Record<string, string>,
+    readonly headers: Record<string, string | number>,
     readonly body: Buffer | string,
   ) {}
 }
@@ -149,9 +153,7 @@ export async function handleRestJson(
     const ctx: OpContext = opContext(services, services.config.accountId, region, requestId);
     const output = await svc.operations[op](ctx, input);
     if (output instanceof RawResponse) {
-      // Copied key by key: spreading the operation's header object took V8's slow clone path.
-      const headers: Record<string, string | number> = {};
-      for (const k of Object.keys(output.headers)) headers[k] = output.headers[k];
+      const { headers } = output;
       headers['Content-Length'] = Buffer.byteLength(output.body);
       headers['x-amzn-RequestId'] = requestId;
       res.writeHead(output.status, headers);

@@ -22,35 +22,15 @@ const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json',
  * Host name → S3 (REST-XML).
  */
 export function createRouter(services: Services, startedAt = Date.now()) {
-  // The Date header has one-second resolution: format it once per second, not per request.
-  let dateSecond = NaN;
-  let dateText = '';
-  const httpDate = (ms: number): string => {
-    const second = Math.floor(ms / 1000);
-    if (second !== dateSecond) {
-      dateSecond = second;
-      dateText = new Date(second * 1000).toUTCString();
-    }
-    return dateText;
-  };
-  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    res.setHeader('Date', httpDate(services.clock.now()));
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const raw: RawRequest = {
-      method: req.method ?? 'GET',
-      rawPath: q < 0 ? url : url.slice(0, q),
-      rawQuery: q < 0 ? '' : url.slice(q + 1),
-      headers: req.headers,
-    };
-    if (raw.rawPath === '/_slipway/health' && raw.method === 'GET') {
+  /** GET /_slipway/health, /_slipway/events, /_slipway/inference-experiments/<name>/metrics; false for any other path. */
+  async function slipwayRoute(raw: RawRequest, res: ServerResponse): Promise<boolean> {
+    if (raw.rawPath === '/_slipway/health') {
       const body = JSON.stringify({ status: 'ok', version: VERSION, uptimeSeconds: (Date.now() - startedAt) / 1000 });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
-      return;
+      return true;
     }
-    if (raw.rawPath === '/_slipway/events' && raw.method === 'GET') {
+    if (raw.rawPath === '/_slipway/events') {
       // Recorded state-change events (what AWS sends to EventBridge), oldest first, as JSON
       // lines {"seq": n, "event": {...}}; `?since=<seq>` resumes after the last one read.
       const params = new URLSearchParams(raw.rawQuery);
@@ -59,7 +39,7 @@ export function createRouter(services: Services, startedAt = Date.now()) {
       if (!Number.isSafeInteger(since) || since < 0 || !Number.isSafeInteger(limit) || limit < 1) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
         res.end('since must be a non-negative integer and limit an integer from 1 to 1000\n');
-        return;
+        return true;
       }
       const events = await readEvents(services.store, params.get('account') ?? services.config.accountId, since, limit);
       const body = events.map((e) => JSON.stringify(e) + '\n').join('');
@@ -69,10 +49,10 @@ export function createRouter(services: Services, startedAt = Date.now()) {
         'X-Slipway-Next-Since': String(events.length ? events[events.length - 1].seq : since),
       });
       res.end(body);
-      return;
+      return true;
     }
     const experiment = /^\/_slipway\/inference-experiments\/([^/]+)\/metrics$/.exec(raw.rawPath);
-    if (experiment && raw.method === 'GET') {
+    if (experiment) {
       // Live shadow-test metrics (request/error counts, latency percentiles, agreement rate).
       // Unauthenticated like /_slipway/health: an operator's read-only view, counts and
       // timings only, never request or response data. `?region=` / `?account=` narrow it.
@@ -82,8 +62,27 @@ export function createRouter(services: Services, startedAt = Date.now()) {
       const body = JSON.stringify(metrics ?? { message: `Inference experiment ${name} not found.` }, null, 2) + '\n';
       res.writeHead(metrics ? 200 : 404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
-      return;
+      return true;
     }
+    return false;
+  }
+
+  // Every answer carries a Date header as AWS's do: node:http adds it (sendDate, formatted
+  // once per second). Headers are given to writeHead only, never setHeader, which keeps
+  // node:http on its fast path (no header map to merge per response).
+  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const raw: RawRequest = {
+      method: req.method ?? 'GET',
+      rawPath: q < 0 ? url : url.slice(0, q),
+      rawQuery: q < 0 ? '' : url.slice(q + 1),
+      headers: req.headers,
+    };
+    // Slipway's own unsigned routes; a request for anything else under /_slipway/ goes on to
+    // the AWS protocols (and gets their error).
+    if (raw.rawPath.startsWith('/_slipway/') && raw.method === 'GET' && (await slipwayRoute(raw, res))) return;
     let claim: SigV4Claim | undefined;
     let claimError: AwsError | undefined;
     try {

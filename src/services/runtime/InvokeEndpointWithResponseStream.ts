@@ -50,7 +50,7 @@ export async function InvokeEndpointWithResponseStream(ctx: OpContext, input: In
   try {
     const route = { request: { body, headers }, targetVariant: input.TargetVariant, targetContainer: input.TargetContainerHostname, timeoutMs };
     routed = await routeThrough(ctx.controllers.endpoints, ctx, input.EndpointName, route, {
-      send: (address, request) => openModelStream(address, request.body, request.headers, timeoutMs),
+      send: (address, request, ms) => openModelStream(address, request.body, request.headers, ms),
       status: (stream) => stream.status,
       errorText: (stream) => stream.text(),
     });

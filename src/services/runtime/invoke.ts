@@ -65,8 +65,8 @@ export interface ModelRequest {
 
 /** How one kind of invocation talks to an instance (a buffered answer, or a stream). */
 export interface ModelCall<A> {
-  /** Sends the request; rejects with ModelTimeoutError or ModelUnreachableError when there is no answer. */
-  send(address: string, request: ModelRequest): Promise<A>;
+  /** Sends the request; rejects with ModelTimeoutError or ModelUnreachableError when there is no answer in `timeoutMs`. */
+  send(address: string, request: ModelRequest, timeoutMs: number): Promise<A>;
   status(answer: A): number;
   /** The text of a non-2xx answer, for ModelError's OriginalMessage. */
   errorText(answer: A): string | Promise<string>;
@@ -99,7 +99,8 @@ export interface Routed<A> {
 export async function routeThrough<A>(ctl: EndpointController | undefined, scope: Scope, name: string, r: Route, call: ModelCall<A>): Promise<Routed<A>> {
   if (!ctl) throw endpointNotFound(name, scope.account);
   const { targetVariant } = r;
-  const tried = new Set<string>();
+  // Instances that could not be reached by this call (created on the first failure only).
+  let tried: Set<string> | undefined;
   let lastUnreachable: { err: ModelUnreachableError; instance: string; variant: string; container: string | undefined } | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const a = ctl.acquire(scope, name, { targetVariant, exclude: tried });
@@ -128,7 +129,7 @@ export async function routeThrough<A>(ctl: EndpointController | undefined, scope
     let container: string | undefined;
     let answer: A;
     try {
-      if (!steps) answer = await call.send(instance.address!, r.request);
+      if (!steps) answer = await call.send(instance.address!, r.request, r.timeoutMs);
       else {
         // An inference pipeline: every container but the last answers in full, and its answer
         // (body and Content-Type) is the next container's request.
@@ -144,7 +145,7 @@ export async function routeThrough<A>(ctl: EndpointController | undefined, scope
           request = { body: got.body, headers: passOn(request.headers, got.headers['content-type']) };
         }
         container = steps[last]!.container;
-        answer = await call.send(steps[last]!.address, request);
+        answer = await call.send(steps[last]!.address, request, r.timeoutMs);
       }
     } catch (err) {
       if (err instanceof AwsError) throw err;
@@ -156,7 +157,7 @@ export async function routeThrough<A>(ctl: EndpointController | undefined, scope
       if (err instanceof ModelUnreachableError) {
         // The instance died or is restarting: out of routing until healthy, and the call goes elsewhere.
         ctl.reportUnreachable(instance);
-        tried.add(instance.id);
+        (tried ??= new Set()).add(instance.id);
         lastUnreachable = { err, instance: instance.id, variant: variant.name, container };
         continue;
       }
@@ -212,16 +213,16 @@ export interface Invoked {
   answer: ModelAnswer;
 }
 
-const buffered = (timeoutMs: number): ModelCall<ModelAnswer> => ({
-  send: (address, request) => invokeModel(address, request.body, request.headers, timeoutMs),
+const buffered: ModelCall<ModelAnswer> = {
+  send: (address, request, timeoutMs) => invokeModel(address, request.body, request.headers, timeoutMs),
   status: (answer) => answer.status,
   errorText: (answer) => answer.body.toString('utf8'),
-});
+};
 
 /** `POST /invocations` with the whole answer collected (InvokeEndpoint, InvokeEndpointAsync). */
 export async function invokeThrough(ctl: EndpointController | undefined, scope: Scope, name: string, inv: Invocation): Promise<Invoked> {
   const route: Route = { request: { body: inv.body, headers: inv.headers }, targetVariant: inv.targetVariant, targetContainer: inv.targetContainer, timeoutMs: inv.timeoutMs };
-  const r = await routeThrough(ctl, scope, name, route, buffered(inv.timeoutMs));
+  const r = await routeThrough(ctl, scope, name, route, buffered);
   r.release();
   return { endpoint: r.endpoint, variant: r.variant, answer: r.answer };
 }
