@@ -189,7 +189,7 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     const bluePids = ctl().describeFleets(scope, 'canary').blue.map((i) => i.pid!);
     const calls = traffic(rt, 'canary');
     await until('traffic', () => calls.answers.length > 10);
-    const config = canary(25, 3);
+    const config = canary(25, 1);
     await update('canary', 'green-1', { DeploymentConfig: config });
     const views = await watch(t, 'canary');
     const doneAt = Date.now();
@@ -211,14 +211,14 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     assert.equal(pv.CurrentInstanceCount, 1);
     assert.equal(pv.DesiredInstanceCount, 1);
     assert.equal(pv.InstanceType, 'ml.m5.large');
-    assert.match(pv.VariantStatus![0]!.StatusMessage!, /25% of traffic on the new fleet; baking for 3 s/);
+    assert.match(pv.VariantStatus![0]!.StatusMessage!, /25% of traffic on the new fleet; baking for 1 s/);
     assert.equal(baking.ProductionVariants![0]!.VariantStatus![0]!.Status, 'Updating');
     assert.ok(views.some((d) => pendingStatus(d)?.Status === 'Creating'));
 
     // The traffic itself: the canary share while it bakes, everything once the final step began.
     const canaryAt = phaseStart(views, 'Baking', /^Canary/);
     const finalAt = phaseStart(views, 'Baking', /^Final step/);
-    assert.ok(finalAt - canaryAt >= 2900, `canary baked ${finalAt - canaryAt} ms`);
+    assert.ok(finalAt - canaryAt >= 950, `canary baked ${finalAt - canaryAt} ms`);
     const during = calls.between(canaryAt + 50, finalAt - 50);
     assert.ok(during.length >= 20, `only ${during.length} calls during the canary`);
     const share = greenShare(during);
@@ -245,7 +245,7 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     );
     const done = views.at(-1)!;
     assert.equal(done.EndpointConfigName, 'blue-1');
-    assert.deepEqual(done.LastDeploymentConfig, canary(25, 3));
+    assert.deepEqual(done.LastDeploymentConfig, canary(25, 1));
 
     const started = Date.now();
     await update('canary', 'green-1');
@@ -261,7 +261,7 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     await createEndpoint(t.sagemaker, 'linear', 'blue-1');
     const calls = traffic(rt, 'linear');
     await update('linear', 'green-1', {
-      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 34 }, WaitIntervalInSeconds: 2 } } },
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 34 }, WaitIntervalInSeconds: 1 } } },
     });
     const views = await watch(t, 'linear');
     await calls.stop();
@@ -287,7 +287,7 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     const calls = traffic(rt, 'allatonce');
     let sawWaitWithBlueAlive = false;
     await update('allatonce', 'green-1', {
-      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 2 }, TerminationWaitInSeconds: 3 } },
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 1 }, TerminationWaitInSeconds: 2 } },
     });
     const views = await watch(t, 'allatonce', (d) => {
       const old = d.ProductionVariants![0]!.VariantStatus?.[0];
@@ -295,21 +295,21 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
     });
     await calls.stop();
     assert.deepEqual(calls.errors, []);
-    const bakeAt = phaseStart(views, 'Baking', /^All traffic on the new fleet; baking for 2 s/);
+    const bakeAt = phaseStart(views, 'Baking', /^All traffic on the new fleet; baking for 1 s/);
     const waitView = views.find((d) => d.ProductionVariants![0]!.VariantStatus?.[0]?.Status === 'Deleting')!;
     assert.ok(waitView, 'the termination wait shows the old variant Deleting');
     const waitAt = waitView.ProductionVariants![0]!.VariantStatus![0]!.StartTime!.getTime();
-    assert.match(waitView.ProductionVariants![0]!.VariantStatus![0]!.StatusMessage!, /old fleet stops in 3 s/);
+    assert.match(waitView.ProductionVariants![0]!.VariantStatus![0]!.StatusMessage!, /old fleet stops in 2 s/);
     assert.equal(waitView.EndpointStatus, 'Updating');
-    assert.ok(waitAt - bakeAt >= 1900, `baked ${waitAt - bakeAt} ms`);
+    assert.ok(waitAt - bakeAt >= 950, `baked ${waitAt - bakeAt} ms`);
     assert.ok(sawWaitWithBlueAlive, 'the old process was alive during the termination wait');
     // Not serving: every call that started after the switch was answered by the new fleet.
     assert.equal(greenShare(calls.between(bakeAt + 50)), 1);
     assert.ok(calls.between(waitAt + 50).length > 5);
     const done = views.at(-1)!;
     assert.equal(done.EndpointStatus, 'InService');
-    // Stopped only after the wait: InService (which follows the stop) came at least 3 s after it began.
-    assert.ok(done.LastModifiedTime!.getTime() - waitAt >= 2900, `wait lasted ${done.LastModifiedTime!.getTime() - waitAt} ms`);
+    // Stopped only after the wait: InService (which follows the stop) came at least 2 s after it began.
+    assert.ok(done.LastModifiedTime!.getTime() - waitAt >= 1900, `wait lasted ${done.LastModifiedTime!.getTime() - waitAt} ms`);
     assert.ok(bluePids.every((p) => !alive(p)), 'the old process stopped');
     assert.equal(ctl().describeFleets(scope, 'allatonce').blue.length, 1);
     assert.equal(ctl().describeFleets(scope, 'allatonce').green.length, 0);
@@ -590,7 +590,7 @@ describe('UpdateEndpoint deployment guardrails (DeploymentConfig), with real mod
   it('a CANARY across two variants splits each variant between its old and new instances', async () => {
     await createEndpoint(t.sagemaker, 'pair', 'two-variants');
     const calls = traffic(rt, 'pair');
-    await update('pair', 'two-variants-green', { DeploymentConfig: canary(1, 2, 'INSTANCE_COUNT') });
+    await update('pair', 'two-variants-green', { DeploymentConfig: canary(1, 1, 'INSTANCE_COUNT') });
     const views = await watch(t, 'pair');
     await calls.stop();
     assert.deepEqual(calls.errors, []);
