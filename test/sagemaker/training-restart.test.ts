@@ -136,7 +136,7 @@ describe('training concurrency limit', { timeout: 180_000 }, () => {
     try {
       await t.s3.send(new CreateBucketCommand({ Bucket: 'training-out' }));
       const names = ['par-1', 'par-2', 'par-3', 'par-4', 'par-5'];
-      for (const n of names) await t.sagemaker.send(new CreateTrainingJobCommand(jobInput(n, 'sleep', {}, { ms: '3000', record })));
+      for (const n of names) await t.sagemaker.send(new CreateTrainingJobCommand(jobInput(n, 'sleep', {}, { ms: '1500', record })));
       const waiting = await t.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'par-5' }));
       assert.equal(waiting.TrainingJobStatus, 'InProgress');
       for (const n of names) {
