@@ -30,6 +30,10 @@ export interface Timing {
   invocationTimeoutMs: number;
   /** Training jobs running at once; further jobs wait (InProgress/Starting). */
   maxConcurrentTrainingJobs: number;
+  /** How long captured lines (data capture, experiment data storage) are buffered before a file is written. */
+  captureFlushMs: number;
+  /** How often inference experiment schedules (StartTime, EndTime) are checked. */
+  experimentPollMs: number;
 }
 
 export const DEFAULT_PORT = 7070;
@@ -94,6 +98,9 @@ export function loadConfig({ flags = {}, env = process.env }: ConfigSources = {}
       hostingStartupTimeoutMs: seconds(env.SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS, 300),
       invocationTimeoutMs: seconds(env.SLIPWAY_INVOCATION_TIMEOUT_SECONDS, 60),
       maxConcurrentTrainingJobs: count(env.SLIPWAY_MAX_CONCURRENT_TRAINING_JOBS, 2),
+      // Not user settings (no environment variable): tests shorten them through the config.
+      captureFlushMs: 2000,
+      experimentPollMs: 1000,
     },
   };
 }

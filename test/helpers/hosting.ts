@@ -17,6 +17,9 @@ export const HOSTING_ENV = {
   SLIPWAY_HOSTING_STARTUP_TIMEOUT_SECONDS: '30',
 };
 
+/** Short delays that have no environment variable: captured lines written within 100 ms, experiment schedules checked every 100 ms. */
+export const HOSTING_TIMING = { captureFlushMs: 100, experimentPollMs: 100 };
+
 export function runtimeClient(t: TestServer, maxAttempts = 1): SageMakerRuntimeClient {
   return new SageMakerRuntimeClient({ endpoint: t.url, region, credentials, maxAttempts });
 }

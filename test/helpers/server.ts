@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Timing } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startSlipway, type Slipway } from '../../src/server.js';
 
@@ -20,10 +20,14 @@ export interface TestServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** A real Slipway on an ephemeral loopback port with its own temporary data directory. */
-export async function startTestServer(opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+/**
+ * A real Slipway on an ephemeral loopback port with its own temporary data directory.
+ * `timing` overrides delays that have no environment variable (see `Timing` in src/config.ts).
+ */
+export async function startTestServer(opts: { dataDir?: string; env?: NodeJS.ProcessEnv; timing?: Partial<Timing> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
   const config = loadConfig({ env: { SLIPWAY_PORT: '0', SLIPWAY_DATA_DIR: dataDir, ...opts.env } });
+  Object.assign(config.timing, opts.timing);
   const slipway = await startSlipway(config, createLogger(process.env.SLIPWAY_TEST_LOG ?? 'silent'));
   const clientConfig = { endpoint: slipway.url, region, credentials, maxAttempts: 1 };
   const sagemaker = new SageMakerClient(clientConfig);

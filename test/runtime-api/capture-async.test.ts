@@ -4,14 +4,14 @@ import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, pool, runtimeClient, variant } from '../helpers/hosting.js';
+import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, HOSTING_TIMING, pool, runtimeClient, variant } from '../helpers/hosting.js';
 import { until } from '../helpers/wait.js';
 
 describe('Data capture and asynchronous inference', () => {
   let t: TestServer;
   let rt: SageMakerRuntimeClient;
   before(async () => {
-    t = await startTestServer({ env: HOSTING_ENV });
+    t = await startTestServer({ env: HOSTING_ENV, timing: HOSTING_TIMING });
     rt = runtimeClient(t);
     await t.s3.send(new CreateBucketCommand({ Bucket: 'ml-data' }));
     await createEchoModel(t.sagemaker, 'echo');

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker-runtime';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
+import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, HOSTING_TIMING, runtimeClient, variant } from '../helpers/hosting.js';
 import { installStageModel, STAGE_IMAGE } from '../helpers/stage-model.js';
 import { alive } from '../helpers/processes.js';
 import { until } from '../helpers/wait.js';
@@ -53,7 +53,7 @@ describe('Multi-container models: inference pipelines and direct invocation on r
   const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString();
 
   before(async () => {
-    t = await startTestServer({ env: HOSTING_ENV });
+    t = await startTestServer({ env: HOSTING_ENV, timing: HOSTING_TIMING });
     rt = runtimeClient(t);
     ({ state } = installStageModel(t.dataDir));
     await t.s3.send(new CreateBucketCommand({ Bucket: 'mc-models' }));

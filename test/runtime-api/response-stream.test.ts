@@ -14,7 +14,7 @@ import { EventStreamCodec, type Message } from '@smithy/core/event-streams';
 import { sign } from '../helpers/raw.js';
 import type { ProductionObservation } from '../../src/domain/endpoints/controller.js';
 import { region, startTestServer, type TestServer } from '../helpers/server.js';
-import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
+import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, HOSTING_TIMING, runtimeClient, variant } from '../helpers/hosting.js';
 import { until } from '../helpers/wait.js';
 
 /** A bring-your-own streaming server that answers with the headers SageMaker passed it, in two parts. */
@@ -70,7 +70,7 @@ describe('InvokeEndpointWithResponseStream through real echo model servers', () 
     t.slipway.services.controllers.endpoints!.describeInstances(scope, 'streamer').reduce((n, i) => n + i.outstanding, 0);
 
   before(async () => {
-    t = await startTestServer({ env: { ...HOSTING_ENV, SLIPWAY_INVOCATION_TIMEOUT_SECONDS: '3' } });
+    t = await startTestServer({ env: { ...HOSTING_ENV, SLIPWAY_INVOCATION_TIMEOUT_SECONDS: '3' }, timing: HOSTING_TIMING });
     rt = runtimeClient(t);
     await t.s3.send(new CreateBucketCommand({ Bucket: 'ml-data' }));
     await createEchoModel(t.sagemaker, 'echo');

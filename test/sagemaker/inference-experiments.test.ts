@@ -21,7 +21,7 @@ import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/cli
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { runCli } from '../helpers/cli.js';
-import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, pool, runtimeClient, variant } from '../helpers/hosting.js';
+import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, HOSTING_TIMING, pool, runtimeClient, variant } from '../helpers/hosting.js';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
@@ -106,7 +106,7 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
   }
 
   before(async () => {
-    t = await startTestServer({ env: HOSTING_ENV });
+    t = await startTestServer({ env: HOSTING_ENV, timing: HOSTING_TIMING });
     rt = runtimeClient(t);
     const script = join(t.dataDir, 'shadow-server.mjs');
     writeFileSync(script, SHADOW_SERVER);
@@ -440,19 +440,19 @@ describe('Inference experiments: real shadow tests on live endpoints', () => {
     );
     assert.equal((await waitExp('exp-s', ['Created', 'Running'])).Status, 'Created');
     // While Created both dates may change; EndTime is brought forward to end the test soon.
-    await t.sagemaker.send(new UpdateInferenceExperimentCommand({ Name: 'exp-s', Schedule: { StartTime: new Date(now + 1500), EndTime: new Date(now + 5000) } }));
+    await t.sagemaker.send(new UpdateInferenceExperimentCommand({ Name: 'exp-s', Schedule: { StartTime: new Date(now + 1500), EndTime: new Date(now + 4000) } }));
     const running = await waitExp('exp-s', ['Running', 'Cancelled'], 15_000);
     assert.equal(running.Status, 'Running');
     assert.ok(Date.now() >= now + 1500 - 50, 'not before its StartTime');
     assert.deepEqual((await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ep-s' }))).ShadowProductionVariants?.map((v) => v.VariantName), ['Shadow']);
     // While Running only the EndTime may change.
     await assert.rejects(
-      t.sagemaker.send(new UpdateInferenceExperimentCommand({ Name: 'exp-s', Schedule: { StartTime: new Date(now), EndTime: new Date(now + 5000) } })),
+      t.sagemaker.send(new UpdateInferenceExperimentCommand({ Name: 'exp-s', Schedule: { StartTime: new Date(now), EndTime: new Date(now + 4000) } })),
       (e: any) => e.name === 'ValidationException' && /only its EndTime/.test(e.message),
     );
     const done = await waitExp('exp-s', ['Completed', 'Cancelled'], 20_000);
     assert.equal(done.Status, 'Completed');
-    assert.ok(done.CompletionTime!.getTime() >= now + 5000 - 1000);
+    assert.ok(done.CompletionTime!.getTime() >= now + 4000 - 1000);
     const ep = await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ep-s' }));
     assert.equal(ep.EndpointStatus, 'InService');
     assert.equal(ep.ShadowProductionVariants, undefined);

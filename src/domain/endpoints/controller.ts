@@ -948,6 +948,7 @@ export class EndpointController {
       config,
       sink: { put: (b, k, body, o) => this.deps.objects.put(b, k, body, o) },
       uuid: () => this.deps.ids.uuid(),
+      flushMs: this.deps.config.timing.captureFlushMs,
       onError: (err) => this.deps.log.warn({ err, endpoint: endpointName }, 'data capture write failed'),
     });
   }

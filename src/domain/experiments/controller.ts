@@ -59,7 +59,7 @@ export type ModelInvoker = (
 
 export interface ExperimentOptions {
   invoke: ModelInvoker;
-  /** How often schedules are checked (default 1 s). */
+  /** How often schedules are checked (default: the config's timing.experimentPollMs, 1 s). */
   pollMs?: number;
   /** Shadow calls outstanding at once per experiment before copies are dropped (default 256). */
   maxInFlight?: number;
@@ -105,7 +105,7 @@ export class ExperimentController {
 
   async start(): Promise<void> {
     for (const row of await this.deps.store.scan<ExperimentRecord>(EXPERIMENT_KIND)) this.kick(row, row.name);
-    this.timer = setInterval(() => void this.tick().catch((err) => this.deps.log.warn({ err }, 'experiment schedule check failed')), this.opts.pollMs ?? 1000);
+    this.timer = setInterval(() => void this.tick().catch((err) => this.deps.log.warn({ err }, 'experiment schedule check failed')), this.opts.pollMs ?? this.deps.config.timing.experimentPollMs);
     this.timer.unref();
   }
 
@@ -456,6 +456,7 @@ export class ExperimentController {
       },
       sink: { put: (b, k, body, o) => this.deps.objects.put(b, k, body, o) },
       uuid: () => this.deps.ids.uuid(),
+      flushMs: this.deps.config.timing.captureFlushMs,
       onError: (err) => this.deps.log.warn({ err, experiment: rec.Name }, 'experiment data storage write failed'),
     });
   }
