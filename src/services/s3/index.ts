@@ -29,7 +29,8 @@ import { invalidBucketName } from '../../objects/errors.js';
 
 /** Virtual-host style: `<bucket>.localhost[:port]` names the bucket. */
 export function bucketFromHost(host: string | undefined): string | undefined {
-  if (!host) return undefined;
+  // Asked on every request: most hosts (127.0.0.1:7070) are refused without a regex.
+  if (!host || !host.includes('.localhost')) return undefined;
   const name = host.replace(/:\d+$/, '');
   const m = /^(.+)\.localhost$/.exec(name);
   return m ? m[1] : undefined;
