@@ -67,11 +67,22 @@ export function createRouter(services: Services, startedAt = Date.now()) {
     return false;
   }
 
-  // Every answer carries a Date header as AWS's do: node:http adds it (sendDate, formatted
-  // once per second). Headers are given to writeHead only, never setHeader, which keeps
-  // node:http on its fast path (no header map to merge per response).
+  // Every answer carries a Date header from the service's clock (not node:http's own), as
+  // AWS's do: SDKs correct their clock skew from it, so a server clock moved ahead (tests)
+  // keeps signatures current. One-second resolution: formatted once per second.
+  let dateSecond = NaN;
+  let dateText = '';
+  const httpDate = (ms: number): string => {
+    const second = Math.floor(ms / 1000);
+    if (second !== dateSecond) {
+      dateSecond = second;
+      dateText = new Date(second * 1000).toUTCString();
+    }
+    return dateText;
+  };
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    res.setHeader('Date', httpDate(services.clock.now()));
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const raw: RawRequest = {
