@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { CreateEndpointCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createConfig, createEchoModel, createEndpoint, HOSTING_ENV, runtimeClient, variant } from '../helpers/hosting.js';
 
@@ -11,6 +12,8 @@ const MODEL = `
 import { createServer } from 'node:http';
 createServer((req, res) => {
   if (req.url === '/ping') return res.end('ok');
+  // Answers a TargetModel call if one ever reaches it (Slipway must refuse those first).
+  if (req.headers['x-amzn-sagemaker-target-model'] !== undefined) return res.end('TARGETED');
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -83,5 +86,34 @@ describe('InvokeEndpoint errors and pass-through, with a bring-your-own model se
     // The endpoint still serves afterwards.
     const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'picky', Body: Buffer.from('ok') }));
     assert.equal(Buffer.from(out.Body!).toString(), 'OK');
+  });
+
+  it('TargetModel on a single-model endpoint is AWS\'s ValidationError and never reaches the model; on an unknown endpoint, not found', async () => {
+    await assert.rejects(rt.send(new InvokeEndpointCommand({ EndpointName: 'picky', Body: Buffer.from('x'), TargetModel: 'model-a.tar.gz' })), (e: any) => {
+      assert.equal(e.name, 'ValidationError');
+      assert.equal(e.$metadata.httpStatusCode, 400);
+      assert.equal(e.message, 'Endpoint picky is not a multi-model endpoint and does not support target model header.');
+      return true;
+    });
+    await assert.rejects(rt.send(new InvokeEndpointCommand({ EndpointName: 'nowhere', Body: Buffer.from('x'), TargetModel: 'model-a.tar.gz' })), (e: any) => {
+      assert.equal(e.name, 'ValidationError');
+      assert.equal(e.message, 'Endpoint nowhere of account 000000000000 not found.');
+      return true;
+    });
+    const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'picky', Body: Buffer.from('still') }));
+    assert.equal(Buffer.from(out.Body!).toString(), 'STILL');
+  });
+
+  it('CreateEndpoint refuses a model with Mode MultiModel (not hosted here) and creates nothing', async () => {
+    await t.sagemaker.send(
+      new CreateModelCommand({ ModelName: 'mme', PrimaryContainer: { Image: 'example.com/picky:1', Mode: 'MultiModel', ModelDataUrl: 's3://models/mme/' }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/R' }),
+    );
+    await createConfig(t.sagemaker, 'mme', [variant('Main', 'mme')]);
+    await assert.rejects(t.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'mme', EndpointConfigName: 'mme' })), (e: any) => {
+      assert.equal(e.name, 'ValidationException');
+      assert.match(e.message, /^Model "arn:aws:sagemaker:us-east-1:000000000000:model\/mme" uses Mode MultiModel: multi-model endpoints are not supported by Slipway/);
+      return true;
+    });
+    await assert.rejects(t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'mme' })), (e: any) => e.name === 'ValidationException' && /Could not find endpoint/.test(e.message));
   });
 });

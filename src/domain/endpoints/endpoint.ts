@@ -95,6 +95,12 @@ export async function resolveDeployment(store: Store, scope: Scope, configName: 
     if (!model) throw validation(`Could not find model "${arnOf('model', v.ModelName)}".`);
     const c = primary(model.data);
     if (!c?.Image) throw validation(`Model "${model.arn}" has no container image to serve.`);
+    // A multi-model container (Mode MultiModel) needs the platform to load models into it on
+    // demand (TargetModel); Slipway's hosting does not do that, so it says so rather than
+    // serve the container as a single model.
+    if ([model.data.PrimaryContainer, ...(model.data.Containers ?? [])].some((x) => x?.Mode === 'MultiModel')) {
+      throw validation(`Model "${model.arn}" uses Mode MultiModel: multi-model endpoints are not supported by Slipway; deploy models with Mode SingleModel.`);
+    }
     // A serverless variant (no InitialInstanceCount) is served by one always-on instance here.
     const count = v.InitialInstanceCount ?? 1;
     const weight = v.InitialVariantWeight ?? 1;

@@ -1,7 +1,7 @@
 import { AwsError } from '../../errors.js';
 import { RawResponse } from '../../http/restjson.js';
 import type { OpContext } from '../context.js';
-import { invokeThrough, modelHeaders } from './invoke.js';
+import { endpointNotFound, invokeThrough, modelHeaders } from './invoke.js';
 
 interface Input {
   EndpointName: string;
@@ -26,6 +26,12 @@ interface Input {
  * and the final answer (invoke.ts).
  */
 export async function InvokeEndpoint(ctx: OpContext, input: Input) {
+  if (input.TargetModel !== undefined) {
+    // Every Slipway endpoint hosts single models (CreateEndpoint refuses Mode MultiModel):
+    // AWS's answer for TargetModel there, once the endpoint is known to exist.
+    if (!ctx.controllers.endpoints?.endpoint(ctx, input.EndpointName)) throw endpointNotFound(input.EndpointName, ctx.account);
+    throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} is not a multi-model endpoint and does not support target model header.`, 400);
+  }
   const headers = modelHeaders(input);
   const body = input.Body ?? Buffer.alloc(0);
   const at = ctx.clock.now();
