@@ -11,6 +11,11 @@
  * Slipway's RSS < 200 MB. Slipway runs as a child process (`slipway serve`), so its RSS is
  * its own; the load generator is this process.
  *
+ * Each round also drives a bare proxy (bench/bare-proxy.ts: node:http in, the same undici
+ * client out, nothing else) in front of the same model: the cost of one proxy hop on this
+ * machine, so that the report separates what the hop costs from what Slipway adds to it.
+ * `--skip-bare-proxy` leaves it out.
+ *
  * Signing: SigV4 signs method, path, headers, body hash and a timestamp, not a nonce, so one
  * signature is valid for every identical request within the 15-minute window. The load
  * generator signs once per round and replays, keeping client CPU out of the comparison; the
@@ -41,6 +46,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '1' },
     /** Write a V8 CPU profile of the Slipway process into this directory. */
     'cpu-prof': { type: 'string' },
+    'skip-bare-proxy': { type: 'boolean', default: false },
     /** Extra Node.js flags for the Slipway process, space-separated (use --slipway-node-args=--flag). */
     'slipway-node-args': { type: 'string' },
   },
@@ -86,6 +92,26 @@ async function sagemaker(t: Target, op: string, input: unknown): Promise<any> {
   const out = JSON.parse(r.body.toString() || '{}');
   if (r.status !== 200) throw new Error(`${op}: ${r.status} ${r.body}`);
   return out;
+}
+
+/** The bare proxy (bench/bare-proxy.ts) in front of the model at `model`. */
+function startBareProxy(model: Target): Promise<{ child: ChildProcess; target: Target }> {
+  const child = spawn(process.execPath, [join(HERE, 'bare-proxy.js'), `${model.host}:${model.port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`bare proxy did not start: ${out}`)), 10_000);
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening on http:\/\/([\d.]+):(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        res({ child, target: { host: m[1]!, port: Number(m[2]) } });
+      }
+    });
+    child.once('exit', (code) => rej(new Error(`bare proxy exited ${code}: ${out}`)));
+  });
 }
 
 function startSlipway(dataDir: string): Promise<{ child: ChildProcess; target: Target }> {
@@ -170,8 +196,8 @@ function rssMb(pid: number): number {
 }
 
 interface Result {
-  /** CPU ms per answered request: Slipway, model server, this load generator. */
-  cpu?: { slipway: number; model: number; client: number };
+  /** CPU ms per answered request: the proxy in front (Slipway or the bare proxy; 0 for direct), the model server, this load generator. */
+  cpu?: { proxy: number; model: number; client: number };
   requests: number;
   errors: number;
   seconds: number;
@@ -214,6 +240,7 @@ async function load(call: () => Promise<void>, seconds: number): Promise<Result>
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-invoke-'));
   const { child, target } = await startSlipway(dataDir);
+  let bare: { child: ChildProcess; target: Target } | undefined;
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(child.pid!))), 100);
   try {
@@ -245,31 +272,41 @@ async function main() {
       const r = await send(direct, 'POST', '/invocations', base, BODY);
       if (r.status !== 200 || !r.body.equals(BODY)) throw new Error(`model answered ${r.status}`);
     };
+    bare = opt['skip-bare-proxy'] ? undefined : await startBareProxy(direct);
+    const viaBareProxy = (t: Target) => async () => {
+      const r = await send(t, 'POST', path, base, BODY);
+      if (r.status !== 200 || !r.body.equals(BODY)) throw new Error(`bare proxy answered ${r.status}: ${r.body.subarray(0, 200)}`);
+    };
 
     const modelPid = pidOfPort(direct.port);
-    const measured = async (call: () => Promise<void>): Promise<Result> => {
-      const before = { s: cpuMs(child.pid!), m: modelPid ? cpuMs(modelPid) : NaN, c: process.cpuUsage() };
+    /** Load with CPU per answered call of the proxy in front (Slipway or the bare proxy; none for direct), the model and this client. */
+    const measured = async (call: () => Promise<void>, proxyPid: number | undefined): Promise<Result> => {
+      const before = { p: proxyPid ? cpuMs(proxyPid) : 0, m: modelPid ? cpuMs(modelPid) : NaN, c: process.cpuUsage() };
       const r = await load(call, SECONDS);
       const c = process.cpuUsage(before.c);
       const n = Math.max(1, r.requests);
-      return { ...r, cpu: { slipway: (cpuMs(child.pid!) - before.s) / n, model: modelPid ? (cpuMs(modelPid) - before.m) / n : NaN, client: (c.user + c.system) / 1000 / n } };
+      return { ...r, cpu: { proxy: proxyPid ? (cpuMs(proxyPid) - before.p) / n : 0, model: modelPid ? (cpuMs(modelPid) - before.m) / n : NaN, client: (c.user + c.system) / 1000 / n } };
     };
     const rows: Array<{ round: number; target: string } & Result> = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const headers = await signed(target, path, base, BODY);
       await load(toModel, WARMUP);
-      rows.push({ round, target: 'direct', ...(await measured(toModel)) });
+      rows.push({ round, target: 'direct', ...(await measured(toModel, undefined)) });
+      if (bare) {
+        await load(viaBareProxy(bare.target), WARMUP);
+        rows.push({ round, target: 'bare', ...(await measured(viaBareProxy(bare.target), bare.child.pid)) });
+      }
       await load(viaSlipway(headers), WARMUP);
-      rows.push({ round, target: 'slipway', ...(await measured(viaSlipway(headers))) });
+      rows.push({ round, target: 'slipway', ...(await measured(viaSlipway(headers), child.pid)) });
     }
 
     const fmt = (n: number, d = 2) => n.toFixed(d).padStart(9);
     console.log(`InvokeEndpoint benchmark: echo model, 1 variant × 1 instance, concurrency ${CONCURRENCY}, ${BODY.length}-byte JSON body, ${SECONDS} s per run, ${ROUNDS} round(s)`);
-    console.log('round  target      requests  errors      req/s   p50 ms   p90 ms   p99 ms   CPU ms/req: slipway  model client');
+    console.log('round  target      requests  errors      req/s   p50 ms   p90 ms   p99 ms   CPU ms/req:   proxy  model client');
     for (const r of rows) {
       const c = r.cpu!;
       console.log(
-        `${String(r.round).padStart(5)}  ${r.target.padEnd(9)} ${String(r.requests).padStart(10)} ${String(r.errors).padStart(7)} ${fmt(r.rps, 0)}${fmt(r.p50)}${fmt(r.p90)}${fmt(r.p99)}          ${fmt(c.slipway, 3)}${fmt(c.model, 3)}${fmt(c.client, 3)}`,
+        `${String(r.round).padStart(5)}  ${r.target.padEnd(9)} ${String(r.requests).padStart(10)} ${String(r.errors).padStart(7)} ${fmt(r.rps, 0)}${fmt(r.p50)}${fmt(r.p90)}${fmt(r.p99)}          ${fmt(c.proxy, 3)}${fmt(c.model, 3)}${fmt(c.client, 3)}`,
       );
     }
     console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine competes for the same cores)`);
@@ -282,6 +319,14 @@ async function main() {
     console.log(`best rounds: Slipway ${s.rps.toFixed(0)} req/s vs direct ${d.rps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)} % (target ≥ 50 %)`);
     console.log(`added median latency: ${added.toFixed(3)} ms (Slipway p50 ${s.p50.toFixed(3)} ms − direct p50 ${d.p50.toFixed(3)} ms; target ≤ 1 ms)`);
     console.log(`Slipway peak RSS: ${peakRss.toFixed(1)} MB (target < 200 MB)`);
+    if (bare) {
+      // Not a target: how much of the gap is the hop itself on this machine right now.
+      const b = best('bare');
+      console.log(
+        `bare proxy (node:http + undici, nothing else): ${b.rps.toFixed(0)} req/s = ${((b.rps / d.rps) * 100).toFixed(1)} % of direct, +${(b.p50 - d.p50).toFixed(3)} ms median; ` +
+          `Slipway = ${((s.rps / b.rps) * 100).toFixed(1)} % of the bare proxy, ${(s.p50 - b.p50 >= 0 ? '+' : '')}${(s.p50 - b.p50).toFixed(3)} ms median over it`,
+      );
+    }
     const pass = errors === 0 && ratio >= 0.5 && added <= 1 && peakRss < 200;
     if (errors) console.log(`errors: ${errors}; first: ${rows.find((r) => r.firstError)?.firstError}`);
     console.log(pass ? 'RESULT: PASS' : 'RESULT: FAIL');
@@ -289,6 +334,7 @@ async function main() {
   } finally {
     clearInterval(sampler);
     agent.destroy();
+    bare?.child.kill('SIGTERM');
     child.kill('SIGTERM');
     await new Promise<void>((r) => {
       const timer = setTimeout(() => (child.kill('SIGKILL'), r()), 10_000);
