@@ -1,10 +1,11 @@
 /**
- * The floor for any proxy on this machine: the smallest InvokeEndpoint-shaped hop that
- * Slipway's own stack allows — node:http server in, undici's pooled dispatcher out (the
- * same client and settings as src/services/runtime/model-client.ts), answer relayed with
- * the headers InvokeEndpoint sends. No SigV4, no routing, no validation, no request id. Run
- * as a child process by invoke.ts beside Slipway, so it shares the two cores the same way;
- * the difference between its row and Slipway's is what Slipway itself costs.
+ * One bare proxy hop, for reference: the smallest InvokeEndpoint-shaped relay on Slipway's
+ * own stack — node:http server in, undici's pooled dispatcher out (the same client and
+ * settings as src/services/runtime/model-client.ts), answer relayed with the headers
+ * InvokeEndpoint sends. No SigV4, no routing, no validation, no request id. Run as a child
+ * process by invoke.ts beside Slipway, so it shares the two cores the same way: its CPU per
+ * call is the floor for a proxy here, and its row shows what the hop alone does to
+ * throughput and latency at that moment (the latency shape can differ from Slipway's).
  *
  *   node dist/bench/bare-proxy.js <model host:port>   → prints `bare proxy listening on http://127.0.0.1:<port>`
  */
