@@ -82,6 +82,27 @@ describe('Endpoints: control plane and lifecycle with real model processes', () 
     assert.ok(inst[0]!.pid && alive(inst[0]!.pid));
   });
 
+  it('a serverless variant is described as AWS does (Desired/CurrentServerlessConfig, no instance counts) and serves', async () => {
+    const cfg = { MemorySizeInMB: 2048, MaxConcurrency: 5, ProvisionedConcurrency: 1 };
+    await createConfig(t.sagemaker, 'sls', [{ VariantName: 'Sls', ModelName: 'm1', ServerlessConfig: cfg }]);
+    await t.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'serverless', EndpointConfigName: 'sls' }));
+    const creating = (await t.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'serverless' }))).ProductionVariants![0]!;
+    assert.deepEqual(creating.DesiredServerlessConfig, cfg);
+    assert.equal(creating.CurrentInstanceCount, undefined);
+    assert.equal(creating.DesiredInstanceCount, undefined);
+    const d = await waitStatus(t.sagemaker, 'serverless', ['InService', 'Failed']);
+    assert.equal(d.EndpointStatus, 'InService', d.FailureReason);
+    const v = d.ProductionVariants![0]!;
+    assert.deepEqual(v.CurrentServerlessConfig, cfg);
+    assert.deepEqual(v.DesiredServerlessConfig, cfg);
+    assert.equal(v.CurrentInstanceCount, undefined);
+    assert.equal(v.DesiredInstanceCount, undefined);
+    const out = await rt.send(new InvokeEndpointCommand({ EndpointName: 'serverless', Body: Buffer.from('on demand') }));
+    assert.equal(Buffer.from(out.Body!).toString(), 'on demand');
+    assert.equal(out.InvokedProductionVariant, 'Sls');
+    await t.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'serverless' }));
+  });
+
   it('a second CreateEndpoint with the same name is refused with AWS wording', async () => {
     await assert.rejects(t.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'LIFE', EndpointConfigName: 'one' })), (e: any) => {
       assert.equal(e.name, 'ValidationException');

@@ -44,6 +44,17 @@ export interface VariantSpec {
    */
   Containers?: ContainerSpec[];
   InferenceMode?: InferenceMode;
+  /**
+   * A serverless variant's ServerlessConfig (served here by one always-on instance):
+   * DescribeEndpoint reports it as Desired/CurrentServerlessConfig instead of instance counts.
+   */
+  ServerlessConfig?: ServerlessConfig;
+}
+
+export interface ServerlessConfig {
+  MemorySizeInMB: number;
+  MaxConcurrency: number;
+  ProvisionedConcurrency?: number;
 }
 
 export interface AsyncConfig {
@@ -116,6 +127,7 @@ export async function resolveDeployment(store: Store, scope: Scope, configName: 
       CurrentInstanceCount: 0,
       DesiredInstanceCount: count,
       ...multiContainer(model.data, model.arn),
+      ...(v.ServerlessConfig ? { ServerlessConfig: { ...v.ServerlessConfig } } : {}),
     });
   }
   return {
@@ -140,6 +152,14 @@ function variantSummary(v: VariantSpec, status: EndpointStatus, pending: boolean
     CurrentInstanceCount: v.CurrentInstanceCount,
     DesiredInstanceCount: v.DesiredInstanceCount,
   };
+  if (v.ServerlessConfig) {
+    // As AWS describes a serverless variant: its configuration, no instance counts; "current"
+    // once it serves (tools tell serverless variants apart by CurrentServerlessConfig).
+    delete out.CurrentInstanceCount;
+    delete out.DesiredInstanceCount;
+    if (v.CurrentInstanceCount > 0) out.CurrentServerlessConfig = { ...v.ServerlessConfig };
+    out.DesiredServerlessConfig = { ...v.ServerlessConfig };
+  }
   if (pending && v.InstanceType) out.InstanceType = v.InstanceType;
   // VariantStatus lists what is in progress for the variant (empty when it just serves).
   if (status === 'Creating' || pending) out.VariantStatus = [{ Status: 'Creating' }];
