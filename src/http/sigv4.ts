@@ -134,10 +134,9 @@ function credentialScope(credential: string): CredentialScope {
   return scope;
 }
 
-/** A SignedHeaders value, split once: as sent, as a set, and as the canonical request lists it. */
+/** A SignedHeaders value, split once: as sent, and as the canonical request lists it. */
 interface SignedList {
   sent: readonly string[];
-  set: ReadonlySet<string>;
   /**
    * The names in the canonical request: sorted, each once, without `authorization` and `date`
    * (the SDK's signer drops those before canonicalising, as it regenerates them).
@@ -154,9 +153,8 @@ function signedList(text: string): SignedList {
   const known = signedLists.get(text);
   if (known) return known;
   const sent = Object.freeze(text.split(';'));
-  const set = new Set(sent);
-  const canonical = [...set].filter((n) => n !== 'authorization' && n !== 'date').sort();
-  const list = { sent, set, canonical, joined: canonical.join(';') };
+  const canonical = [...new Set(sent)].filter((n) => n !== 'authorization' && n !== 'date').sort();
+  const list = { sent, canonical, joined: canonical.join(';') };
   if (signedLists.size >= 256) signedLists.clear();
   signedLists.set(text, list);
   listsBySent.set(sent, list);
