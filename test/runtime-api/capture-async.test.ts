@@ -104,6 +104,31 @@ describe('Data capture and asynchronous inference', () => {
     assert.equal(body, '{"x":42}');
   });
 
+  it('S3OutputPathExtension and Filename place the output: <S3OutputPath>/<extension>/<Filename>', async () => {
+    await t.s3.send(new PutObjectCommand({ Bucket: 'ml-data', Key: 'in/named.json', Body: '{"named":true}' }));
+    const out = await rt.send(
+      new InvokeEndpointAsyncCommand({ EndpointName: 'cap', InputLocation: 's3://ml-data/in/named.json', S3OutputPathExtension: '/run-7/', Filename: 'result.json' }),
+    );
+    assert.equal(out.OutputLocation, 's3://ml-data/async-out/run-7/result.json');
+    assert.match(out.FailureLocation!, /^s3:\/\/ml-data\/async-fail\/run-7\/[0-9a-f-]{36}-error\.out$/);
+    const body = await until('named output', async () => {
+      try {
+        return await (await t.s3.send(new GetObjectCommand({ Bucket: 'ml-data', Key: 'async-out/run-7/result.json' }))).Body!.transformToString();
+      } catch {
+        return undefined;
+      }
+    });
+    assert.equal(body, '{"named":true}');
+    // The model's pattern for Filename: no path separators, no second dot.
+    for (const Filename of ['../escape', 'a/b.json', 'two.dots.json']) {
+      await assert.rejects(rt.send(new InvokeEndpointAsyncCommand({ EndpointName: 'cap', InputLocation: 's3://ml-data/in/named.json', Filename })), (e: any) => {
+        assert.equal(e.name, 'ValidationError');
+        assert.match(e.message, /filename/i);
+        return true;
+      });
+    }
+  });
+
   it('an async request whose input is missing lands at the failure location', async () => {
     const out = await rt.send(new InvokeEndpointAsyncCommand({ EndpointName: 'cap', InputLocation: 's3://ml-data/in/none.json' }));
     const key = out.FailureLocation!.slice('s3://ml-data/'.length);

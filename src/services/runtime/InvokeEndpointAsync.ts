@@ -20,6 +20,8 @@ interface Input {
   RequestTTLSeconds?: number;
   InvocationTimeoutSeconds?: number;
   S3OutputPathExtension?: string;
+  /** The output object's name (X-Amzn-SageMaker-Filename; the model's pattern allows no '/'). */
+  Filename?: string;
 }
 
 const validationError = (m: string) => new AwsError('ValidationError', m, 400);
@@ -66,7 +68,9 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
   const ext = input.S3OutputPathExtension ? `/${input.S3OutputPathExtension.replace(/^\/+|\/+$/g, '')}` : '';
   const outputPath = out.S3OutputPath?.replace(/\/+$/, '');
   const failurePath = (out.S3FailurePath ?? out.S3OutputPath)!.replace(/\/+$/, '');
-  const OutputLocation = outputPath ? `${outputPath}${ext}/${id}.out` : undefined;
+  // Filename names the response payload's object; otherwise the name is generated. The failure
+  // file keeps its generated name (AWS documents Filename for the response payload only).
+  const OutputLocation = outputPath ? `${outputPath}${ext}/${input.Filename ?? `${id}.out`}` : undefined;
   const FailureLocation = `${failurePath}${ext}/${id}-error.out`;
   const headers: Record<string, string> = {};
   if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
