@@ -131,6 +131,10 @@ describe('Data capture and asynchronous inference', () => {
 
   it('an async request whose input is missing lands at the failure location', async () => {
     const out = await rt.send(new InvokeEndpointAsyncCommand({ EndpointName: 'cap', InputLocation: 's3://ml-data/in/none.json' }));
+    // No InferenceId given: the generated one names the output and failure objects.
+    assert.match(out.InferenceId!, /^[0-9a-f-]{36}$/);
+    assert.equal(out.OutputLocation, `s3://ml-data/async-out/${out.InferenceId}.out`);
+    assert.equal(out.FailureLocation, `s3://ml-data/async-fail/${out.InferenceId}-error.out`);
     const key = out.FailureLocation!.slice('s3://ml-data/'.length);
     const text = await until('failure file', async () => {
       try {

@@ -64,7 +64,9 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
     throw validationError(`InputLocation ${input.InputLocation} is not a valid S3 URI.`);
   }
   const inferenceId = input.InferenceId ?? ctx.ids.uuid();
-  const id = ctx.ids.uuid();
+  // Generated object names are "based on the inference ID" (AWS): the generated one when the
+  // caller gave none; a caller's id may hold any printable character, so it gets its own uuid.
+  const id = input.InferenceId === undefined ? inferenceId : ctx.ids.uuid();
   const ext = input.S3OutputPathExtension ? `/${input.S3OutputPathExtension.replace(/^\/+|\/+$/g, '')}` : '';
   const outputPath = out.S3OutputPath?.replace(/\/+$/, '');
   const failurePath = (out.S3FailurePath ?? out.S3OutputPath)!.replace(/\/+$/, '');
