@@ -371,18 +371,13 @@ export class EndpointController {
     spec: VariantSpec,
     revert: (r: EndpointRecord) => EndpointRecord,
   ): Promise<LiveVariant[]> {
-    try {
-      return await this.startFleet(scope, name, [spec]);
-    } catch (err) {
-      const { cause, started } = unwrap(err);
-      if (this.stopping) {
-        await this.stopAll(started);
-        throw new Stopping();
-      }
+    const fleet = await this.startFleetOr(scope, name, [spec], async (reason, stopStarted) => {
       await this.record(scope, name, revert);
-      await this.stopAll(started);
-      throw new Error(failureReason(cause));
-    }
+      await stopStarted();
+      throw new Error(reason);
+    });
+    if (!fleet) throw new Stopping();
+    return fleet;
   }
 
   /** Removes the shadow variant (experiment ended, or Remove): copies stop at once, then its instances drain and stop. */
@@ -490,15 +485,11 @@ export class EndpointController {
 
   private async create(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
     const rec = row.data;
-    let fleet: LiveVariant[];
-    try {
-      fleet = await this.startFleet(scope, rec.EndpointName, rec.variants);
-    } catch (err) {
-      const { cause, started } = unwrap(err);
-      if (this.stopping) return this.stopAll(started);
-      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: failureReason(cause) }));
-      return this.stopAll(started);
-    }
+    const fleet = await this.startFleetOr(scope, rec.EndpointName, rec.variants, async (reason, stopStarted) => {
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: reason }));
+      await stopStarted();
+    });
+    if (!fleet) return;
     // Routing opens before InService is written: a client that reads InService must be able
     // to invoke at once (the endpoint-in-service waiter is followed by invoke-endpoint).
     this.open(scope, rec, fleet);
@@ -514,19 +505,12 @@ export class EndpointController {
   private async resume(scope: Scope, row: Resource<EndpointRecord>): Promise<void> {
     const rec = row.data;
     await rm(this.endpointDir(scope, rec.EndpointName), { recursive: true, force: true }).catch(() => {});
-    let fleet: LiveVariant[];
-    try {
-      fleet = await this.startFleet(
-        scope,
-        rec.EndpointName,
-        rec.variants.map((v) => ({ ...v, DesiredInstanceCount: v.CurrentInstanceCount || v.DesiredInstanceCount, DesiredWeight: v.CurrentWeight })),
-      );
-    } catch (err) {
-      const { cause, started } = unwrap(err);
-      if (this.stopping) return this.stopAll(started);
-      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: failureReason(cause), pending: undefined }));
-      return this.stopAll(started);
-    }
+    const current = rec.variants.map((v) => ({ ...v, DesiredInstanceCount: v.CurrentInstanceCount || v.DesiredInstanceCount, DesiredWeight: v.CurrentWeight }));
+    const fleet = await this.startFleetOr(scope, rec.EndpointName, current, async (reason, stopStarted) => {
+      await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'Failed', FailureReason: reason, pending: undefined }));
+      await stopStarted();
+    });
+    if (!fleet) return;
     this.open(scope, rec, fleet);
     if (rec.EndpointStatus === 'RollingBack') await this.record(scope, row.name, (r) => ({ ...r, EndpointStatus: 'InService' }));
   }
@@ -561,17 +545,11 @@ export class EndpointController {
   /** Blue/green in one step, once every new instance is healthy; the old fleet stops right after. */
   private async deployAllAtOnce(scope: Scope, row: Resource<EndpointRecord>, ep: LiveEndpoint): Promise<void> {
     const pending = row.data.pending!;
-    let fleet: LiveVariant[];
-    try {
-      fleet = await this.startFleet(scope, row.data.EndpointName, pending.variants);
-    } catch (err) {
-      const { cause, started } = unwrap(err);
-      if (this.stopping) return this.stopAll(started);
-      // The old fleet never stopped serving; RollingBack is recorded, the new instances
-      // stop, then InService with the reason (AWS keeps FailureReason on the InService
-      // endpoint after a failed update).
-      return this.rollBack(scope, row.name, failureReason(cause), () => this.stopAll(started));
-    }
+    // If it cannot start: the old fleet never stopped serving; RollingBack is recorded, the
+    // new instances stop, then InService with the reason (AWS keeps FailureReason on the
+    // InService endpoint after a failed update).
+    const fleet = await this.startFleetOr(scope, row.data.EndpointName, pending.variants, (reason, stopStarted) => this.rollBack(scope, row.name, reason, stopStarted));
+    if (!fleet) return;
     await this.switchTo(scope, row.name, ep, pending, fleet);
   }
 
@@ -590,14 +568,8 @@ export class EndpointController {
       this.reportProgress(scope, name, ep, routing.Type, phase, message, shares);
     const total = pending.variants.reduce((n, v) => n + v.DesiredInstanceCount, 0);
     await report('Creating', `Starting the new fleet (${total} instance${total === 1 ? '' : 's'}).`);
-    let green: LiveVariant[];
-    try {
-      green = await this.startFleet(scope, row.data.EndpointName, pending.variants);
-    } catch (err) {
-      const { cause, started } = unwrap(err);
-      if (this.stopping) return this.stopAll(started);
-      return this.rollBack(scope, name, failureReason(cause), () => this.stopAll(started));
-    }
+    const green = await this.startFleetOr(scope, row.data.EndpointName, pending.variants, (reason, stopStarted) => this.rollBack(scope, name, reason, stopStarted));
+    if (!green) return;
     for (const b of ep.variants) b.shift = { instances: green.find((g) => g.name === b.name)?.instances ?? [], share: 0, acc: 0 };
     const watch = this.watchFleet(deadlineOf(pending.StartTime, policy), policy.MaximumExecutionTimeoutInSeconds);
     watch.add(green.flatMap((v) => v.instances));
@@ -951,6 +923,29 @@ export class EndpointController {
       flushMs: this.deps.config.timing.captureFlushMs,
       onError: (err) => this.deps.log.warn({ err, endpoint: endpointName }, 'data capture write failed'),
     });
+  }
+
+  /**
+   * startFleet for a caller that records its own failure: if the fleet cannot start,
+   * `failed` gets the FailureReason and a function that stops the instances that did start,
+   * to call where its own recording needs it. Undefined when it failed; on shutdown the
+   * started instances just stop.
+   */
+  private async startFleetOr(
+    scope: Scope,
+    endpointName: string,
+    variants: VariantSpec[],
+    failed: (reason: string, stopStarted: () => Promise<void>) => Promise<void>,
+  ): Promise<LiveVariant[] | undefined> {
+    try {
+      return await this.startFleet(scope, endpointName, variants);
+    } catch (err) {
+      const { cause, started } = unwrap(err);
+      const stopStarted = () => this.stopAll(started);
+      if (this.stopping) await stopStarted();
+      else await failed(failureReason(cause), stopStarted);
+      return undefined;
+    }
   }
 
   /**
