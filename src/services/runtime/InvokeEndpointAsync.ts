@@ -8,7 +8,7 @@ import {
 } from '../../domain/endpoints/async-queue.js';
 import { ENDPOINT_KIND, type AsyncConfig, type EndpointRecord } from '../../domain/endpoints/endpoint.js';
 import type { OpContext } from '../context.js';
-import { endpointNotFound } from './invoke.js';
+import { endpointNotFound, modelHeaders } from './invoke.js';
 
 interface Input {
   EndpointName: string;
@@ -43,15 +43,15 @@ const SERVING = new Set(['InService', 'Updating', 'RollingBack', 'UpdateRollback
  */
 export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
   const queue = ctx.controllers.asyncInvocations;
-  const asyncConfig = await servingAsyncConfig(ctx, input.EndpointName);
-  if (!queue || asyncConfig === undefined) throw endpointNotFound(input.EndpointName, ctx.account);
-  const out = asyncConfig?.OutputConfig;
+  const serving = await servingEndpoint(ctx, input.EndpointName);
+  if (!queue || !serving) throw endpointNotFound(input.EndpointName, ctx.account);
+  const out = serving.asyncConfig?.OutputConfig;
   if (!out) {
     // Slipway's wording (AWS does not document its text): the endpoint config has no
     // AsyncInferenceConfig to say where results go.
     throw validationError(`Endpoint ${input.EndpointName} of account ${ctx.account} is not configured for asynchronous inference (its endpoint configuration has no AsyncInferenceConfig).`);
   }
-  if (await directInvocation(ctx, input.EndpointName)) {
+  if (serving.direct) {
     // Slipway's wording: InvokeEndpointAsync has no TargetContainerHostname, so a model that
     // only runs the container a call names cannot be invoked through it.
     throw validationError(
@@ -74,11 +74,7 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
   // file keeps its generated name (AWS documents Filename for the response payload only).
   const OutputLocation = outputPath ? `${outputPath}${ext}/${input.Filename ?? `${id}.out`}` : undefined;
   const FailureLocation = `${failurePath}${ext}/${id}-error.out`;
-  const headers: Record<string, string> = {};
-  if (input.ContentType !== undefined) headers['Content-Type'] = input.ContentType;
-  if (input.Accept !== undefined) headers.Accept = input.Accept;
-  if (input.CustomAttributes !== undefined) headers['X-Amzn-SageMaker-Custom-Attributes'] = input.CustomAttributes;
-  headers['X-Amzn-SageMaker-Inference-Id'] = inferenceId;
+  const headers = modelHeaders({ ContentType: input.ContentType, Accept: input.Accept, CustomAttributes: input.CustomAttributes, InferenceId: inferenceId });
   const request: AsyncRequest = {
     endpoint: input.EndpointName,
     inferenceId,
@@ -98,23 +94,16 @@ export async function InvokeEndpointAsync(ctx: OpContext, input: Input) {
 }
 
 /**
- * The async config of a serving endpoint (`null` when it has none), or undefined when the
- * endpoint does not serve. An InService endpoint whose instances are still starting (Slipway
- * just restarted) accepts requests: they wait in its queue, as on AWS where the endpoint
- * never stopped.
+ * What InvokeEndpointAsync needs of a serving endpoint — its AsyncInferenceConfig, and whether
+ * its model is multi-container with direct invocation — from live routing, else from the
+ * record (one read); undefined when the endpoint does not serve. An InService endpoint whose
+ * instances are still starting (Slipway just restarted) accepts requests: they wait in its
+ * queue, as on AWS where the endpoint never stopped.
  */
-async function servingAsyncConfig(ctx: OpContext, name: string): Promise<AsyncConfig | null | undefined> {
+async function servingEndpoint(ctx: OpContext, name: string): Promise<{ asyncConfig: AsyncConfig | undefined; direct: boolean } | undefined> {
   const live = ctx.controllers.endpoints?.endpoint(ctx, name);
-  if (live) return live.asyncConfig ?? null;
+  if (live) return { asyncConfig: live.asyncConfig, direct: live.variants.some((v) => v.instances.some((i) => i.containers?.mode === 'Direct')) };
   const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, name);
   if (!row || !SERVING.has(row.data.EndpointStatus)) return undefined;
-  return row.data.AsyncInferenceConfig ?? null;
-}
-
-/** Whether the endpoint serves a multi-container model with direct invocation (live routing first, else the record). */
-async function directInvocation(ctx: OpContext, name: string): Promise<boolean> {
-  const live = ctx.controllers.endpoints?.endpoint(ctx, name);
-  if (live) return live.variants.some((v) => v.instances.some((i) => i.containers?.mode === 'Direct'));
-  const row = await ctx.store.get<EndpointRecord>(ctx, ENDPOINT_KIND, name);
-  return !!row?.data.variants.some((v) => v.InferenceMode === 'Direct');
+  return { asyncConfig: row.data.AsyncInferenceConfig, direct: row.data.variants.some((v) => v.InferenceMode === 'Direct') };
 }
