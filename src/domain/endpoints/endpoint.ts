@@ -149,16 +149,15 @@ function variantSummary(v: VariantSpec, status: EndpointStatus, pending: boolean
         : [{ SpecifiedImage: v.Image }],
     CurrentWeight: v.CurrentWeight,
     DesiredWeight: v.DesiredWeight,
-    CurrentInstanceCount: v.CurrentInstanceCount,
-    DesiredInstanceCount: v.DesiredInstanceCount,
   };
   if (v.ServerlessConfig) {
     // As AWS describes a serverless variant: its configuration, no instance counts; "current"
     // once it serves (tools tell serverless variants apart by CurrentServerlessConfig).
-    delete out.CurrentInstanceCount;
-    delete out.DesiredInstanceCount;
     if (v.CurrentInstanceCount > 0) out.CurrentServerlessConfig = { ...v.ServerlessConfig };
     out.DesiredServerlessConfig = { ...v.ServerlessConfig };
+  } else {
+    out.CurrentInstanceCount = v.CurrentInstanceCount;
+    out.DesiredInstanceCount = v.DesiredInstanceCount;
   }
   if (pending && v.InstanceType) out.InstanceType = v.InstanceType;
   // VariantStatus lists what is in progress for the variant (empty when it just serves).
