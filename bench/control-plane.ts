@@ -11,7 +11,6 @@
  *
  * See bench/README.md for what each figure means.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -22,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
+import { spawnChild } from './child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const DIST = resolve(HERE, '..'); // dist
@@ -89,48 +89,11 @@ for (const s of SCENARIOS) {
 }
 if (SEED !== 'api' && SEED !== 'direct') throw new Error('--seed is api or direct');
 
-// ---------------------------------------------------------------------------------------
-// Child processes: every one is killed at the end, also on error or Ctrl-C.
-// ---------------------------------------------------------------------------------------
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
-
 interface Target {
   name: string;
   url: URL;
   pid: number;
   stop(): Promise<void>;
-}
-
-function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number, label: string) {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const readyLine = new Promise<RegExpExecArray>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${label} not ready after ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
-    child.stdout!.on('data', (d: Buffer) => {
-      out = (out + d.toString()).slice(-8000);
-      const m = ready.exec(out);
-      if (m) (clearTimeout(timer), res(m));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      rej(new Error(`${label} exited (${code ?? signal}) before it was ready; stderr: ${err}`));
-    });
-  });
-  const stop = () =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return (children.delete(child), res());
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => (clearTimeout(kill), children.delete(child), res()));
-      child.kill('SIGTERM');
-    });
-  return { child, readyLine, stop, stderr: () => err };
 }
 
 function freePort(): Promise<number> {

@@ -21,7 +21,6 @@
  * generator signs once per round and replays, keeping client CPU out of the comparison; the
  * server still verifies every request in full.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
+import { spawnChild } from './child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const CLI = resolve(HERE, '..', 'src', 'cli.js');
@@ -94,53 +94,29 @@ async function sagemaker(t: Target, op: string, input: unknown): Promise<any> {
   return out;
 }
 
-/** The bare proxy (bench/bare-proxy.ts) in front of the model at `model`. */
-function startBareProxy(model: Target): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, [join(HERE, 'bare-proxy.js'), `${model.host}:${model.port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`bare proxy did not start: ${out}`)), 10_000);
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = /listening on http:\/\/([\d.]+):(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.removeAllListeners('data');
-        child.stdout!.resume();
-        res({ child, target: { host: m[1]!, port: Number(m[2]) } });
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`bare proxy exited ${code}: ${out}`)));
-  });
+interface Child {
+  pid: number;
+  target: Target;
+  stop(): Promise<void>;
 }
 
-function startSlipway(dataDir: string): Promise<{ child: ChildProcess; target: Target }> {
+/** The bare proxy (bench/bare-proxy.ts) in front of the model at `model`. */
+async function startBareProxy(model: Target): Promise<Child> {
+  const c = spawnChild(process.execPath, [join(HERE, 'bare-proxy.js'), `${model.host}:${model.port}`], { ...process.env }, /listening on http:\/\/([\d.]+):(\d+)/, 10_000, 'bare proxy');
+  const m = await c.readyLine;
+  return { pid: c.child.pid!, target: { host: m[1]!, port: Number(m[2]) }, stop: c.stop };
+}
+
+/** `slipway serve` on a free port; ready when it logs its URL. */
+async function startSlipway(dataDir: string): Promise<Child> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, SLIPWAY_LOG_LEVEL: 'warn', SLIPWAY_HOSTING_STOP_GRACE_SECONDS: '2' };
-  const prof = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])] : [];
-  prof.push(...String(opt['slipway-node-args'] ?? '').split(' ').filter(Boolean));
-  const child = spawn(process.execPath, [...prof, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`slipway did not start: ${out}`)), 20_000);
-    child.stdout!.on('data', (c) => {
-      out += c;
-      for (const line of out.split('\n')) {
-        try {
-          const rec = JSON.parse(line);
-          if (typeof rec.url === 'string') {
-            clearTimeout(timer);
-            const u = new URL(rec.url);
-            child.stdout!.removeAllListeners('data');
-            child.stdout!.resume();
-            return res({ child, target: { host: u.hostname, port: Number(u.port) } });
-          }
-        } catch {
-          /* not a log line yet */
-        }
-      }
-    });
-    child.once('exit', (code) => rej(new Error(`slipway exited ${code}: ${out}`)));
-  });
+  const nodeArgs = opt['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(opt['cpu-prof'])] : [];
+  nodeArgs.push(...String(opt['slipway-node-args'] ?? '').split(' ').filter(Boolean));
+  const args = [...nodeArgs, CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'];
+  // 10 s to stop: a profiled Slipway writes its profile on the way out.
+  const c = spawnChild(process.execPath, args, env, /"url":"http:\/\/([\d.]+):(\d+)"/, 20_000, 'slipway', 10_000);
+  const m = await c.readyLine;
+  return { pid: c.child.pid!, target: { host: m[1]!, port: Number(m[2]) }, stop: c.stop };
 }
 
 /** The echo instance logs "echo: serving on 127.0.0.1:<port>"; that is where the direct calls go. */
@@ -239,10 +215,11 @@ async function load(call: () => Promise<void>, seconds: number): Promise<Result>
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'slipway-bench-invoke-'));
-  const { child, target } = await startSlipway(dataDir);
-  let bare: { child: ChildProcess; target: Target } | undefined;
+  const slipway = await startSlipway(dataDir);
+  const { target } = slipway;
+  let bare: Child | undefined;
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(child.pid!))), 100);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(slipway.pid))), 100);
   try {
     await sagemaker(target, 'CreateModel', { ModelName: 'echo', PrimaryContainer: { Image: 'slipway/echo:latest' }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/R' });
     await sagemaker(target, 'CreateEndpointConfig', {
@@ -294,10 +271,10 @@ async function main() {
       rows.push({ round, target: 'direct', ...(await measured(toModel, undefined)) });
       if (bare) {
         await load(viaBareProxy(bare.target), WARMUP);
-        rows.push({ round, target: 'bare', ...(await measured(viaBareProxy(bare.target), bare.child.pid)) });
+        rows.push({ round, target: 'bare', ...(await measured(viaBareProxy(bare.target), bare.pid)) });
       }
       await load(viaSlipway(headers), WARMUP);
-      rows.push({ round, target: 'slipway', ...(await measured(viaSlipway(headers), child.pid)) });
+      rows.push({ round, target: 'slipway', ...(await measured(viaSlipway(headers), slipway.pid)) });
     }
 
     const fmt = (n: number, d = 2) => n.toFixed(d).padStart(9);
@@ -334,12 +311,7 @@ async function main() {
   } finally {
     clearInterval(sampler);
     agent.destroy();
-    bare?.child.kill('SIGTERM');
-    child.kill('SIGTERM');
-    await new Promise<void>((r) => {
-      const timer = setTimeout(() => (child.kill('SIGKILL'), r()), 10_000);
-      child.once('exit', () => (clearTimeout(timer), r()));
-    });
+    await Promise.all([bare?.stop(), slipway.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
